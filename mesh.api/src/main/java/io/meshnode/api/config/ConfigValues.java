@@ -1,0 +1,288 @@
+package io.meshnode.api.config;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Parses and validates configuration values of one configuration, reporting every problem as a
+ * {@link ConfigException} that names the file and key.
+ * <p>
+ * Durations take a unit: {@code 250ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 1d}, or an
+ * ISO-8601 duration such as {@code PT30S}. A bare number is refused, because "30" is as likely to mean
+ * seconds as milliseconds.
+ */
+public final class ConfigValues {
+    /** Configuration property that Apache Felix FileInstall adds to configurations read from a file. */
+    public static final String FILEINSTALL_FILENAME = "felix.fileinstall.filename";
+
+    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h|d)");
+
+    private final String source;
+
+    private ConfigValues(String source) {
+        this.source = source;
+    }
+
+    /**
+     * Describes the source of a configuration for error messages: the file it was read from (as
+     * {@code etc/<name>}) when FileInstall read it, otherwise the PID.
+     *
+     * @param properties the component or configuration properties
+     * @param pid the configuration PID
+     * @return a parser whose errors name that source
+     */
+    public static ConfigValues of(Map<String, ?> properties, String pid) {
+        Object file = properties == null ? null : properties.get(FILEINSTALL_FILENAME);
+        if (file != null) {
+            String name = file.toString();
+            try {
+                Path path = Path.of(name.startsWith("file:") ? java.net.URI.create(name) : Path.of(name).toUri());
+                Path parent = path.getParent();
+                name = (parent == null ? "" : parent.getFileName() + "/") + path.getFileName();
+            } catch (RuntimeException e) {
+                // keep the name as FileInstall gave it
+            }
+            return new ConfigValues(name);
+        }
+        return new ConfigValues("configuration " + pid);
+    }
+
+    /** @return the file or PID named in error messages */
+    public String source() {
+        return source;
+    }
+
+    /**
+     * Parses a duration with a unit.
+     *
+     * @param key the key, for the error message
+     * @param value the text
+     * @return the duration, never negative
+     * @throws ConfigException if the text is not a duration with a unit
+     */
+    public Duration duration(String key, String value) {
+        Duration d = parseDuration(value);
+        if (d == null) {
+            throw new ConfigException(source, key, value, "expected a duration with a unit, e.g. 250ms, 30s, 5m");
+        }
+        return d;
+    }
+
+    /**
+     * Parses a duration that must be strictly positive.
+     *
+     * @param key the key
+     * @param value the text
+     * @return a positive duration
+     * @throws ConfigException if the text is not a positive duration
+     */
+    public Duration positiveDuration(String key, String value) {
+        Duration d = duration(key, value);
+        if (d.isZero()) {
+            throw new ConfigException(source, key, value, "must be greater than zero");
+        }
+        return d;
+    }
+
+    /**
+     * Parses an integer within bounds.
+     *
+     * @param key the key
+     * @param value the text
+     * @param min smallest accepted value
+     * @param max largest accepted value
+     * @return the integer
+     * @throws ConfigException if the text is not an integer in {@code [min, max]}
+     */
+    public int integer(String key, String value, int min, int max) {
+        try {
+            int n = Integer.parseInt(value.trim());
+            if (n >= min && n <= max) {
+                return n;
+            }
+        } catch (RuntimeException e) {
+            // reported below
+        }
+        throw new ConfigException(source, key, value, "expected a whole number from " + min + " to " + max);
+    }
+
+    /**
+     * Parses a decimal number within bounds.
+     *
+     * @param key the key
+     * @param value the text
+     * @param min smallest accepted value
+     * @param max largest accepted value
+     * @return the number
+     * @throws ConfigException if the text is not a number in {@code [min, max]}
+     */
+    public double decimal(String key, String value, double min, double max) {
+        try {
+            double n = Double.parseDouble(value.trim());
+            if (n >= min && n <= max) {
+                return n;
+            }
+        } catch (RuntimeException e) {
+            // reported below
+        }
+        throw new ConfigException(source, key, value, "expected a number from " + min + " to " + max);
+    }
+
+    /**
+     * Parses a {@code host:port} endpoint ({@code [v6]:port} for IPv6). The host must be an IP
+     * literal or a name that resolves now.
+     *
+     * @param key the key
+     * @param value the text
+     * @return the resolved endpoint
+     * @throws ConfigException if the text is not a resolvable {@code host:port}
+     */
+    public InetSocketAddress endpoint(String key, String value) {
+        try {
+            return parseEndpoint(value);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(source, key, value, e.getMessage());
+        }
+    }
+
+    /**
+     * Builds an error for a value that failed a check of the caller's own.
+     *
+     * @param key the key
+     * @param value the rejected value
+     * @param expected what would be accepted
+     * @return the exception to throw
+     */
+    public ConfigException invalid(String key, Object value, String expected) {
+        return new ConfigException(source, key, value, expected);
+    }
+
+    /**
+     * Parses a duration with a unit.
+     *
+     * @param text e.g. {@code 250ms}, {@code 30s}, {@code 5m}, {@code PT1S}
+     * @return the duration, or {@code null} if the text is not a non-negative duration with a unit
+     */
+    public static Duration parseDuration(String text) {
+        if (text == null) {
+            return null;
+        }
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        Matcher m = DURATION.matcher(t);
+        if (m.matches()) {
+            double amount = Double.parseDouble(m.group(1));
+            double millis;
+            switch (m.group(2)) {
+                case "ms": millis = amount; break;
+                case "s": millis = amount * 1_000; break;
+                case "m": millis = amount * 60_000; break;
+                case "h": millis = amount * 3_600_000; break;
+                default: millis = amount * 86_400_000; break;
+            }
+            if (millis > Long.MAX_VALUE / 2) {
+                return null;
+            }
+            return Duration.ofNanos(Math.round(millis * 1_000_000));
+        }
+        if (t.startsWith("pt") || t.startsWith("p")) {
+            try {
+                Duration d = Duration.parse(text.trim());
+                return d.isNegative() ? null : d;
+            } catch (DateTimeParseException e) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Formats a duration the way configuration files write it ({@code 250ms}, {@code 30s}, {@code 5m}).
+     *
+     * @param d a duration
+     * @return its shortest exact text with a unit
+     */
+    public static String format(Duration d) {
+        long ms = d.toMillis();
+        if (ms != 0 && ms % 3_600_000 == 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms != 0 && ms % 60_000 == 0) {
+            return ms / 60_000 + "m";
+        }
+        if (ms != 0 && ms % 1_000 == 0) {
+            return ms / 1_000 + "s";
+        }
+        return ms + "ms";
+    }
+
+    /**
+     * Parses {@code host:port} or {@code [v6]:port} into a resolved address.
+     *
+     * @param text the endpoint
+     * @return the address
+     * @throws IllegalArgumentException with an operator-readable reason
+     */
+    public static InetSocketAddress parseEndpoint(String text) {
+        if (text == null || text.isBlank()) {
+            throw new IllegalArgumentException("expected host:port, e.g. 127.0.0.2:7800");
+        }
+        String t = text.trim();
+        String host;
+        String port;
+        if (t.startsWith("[")) {
+            int close = t.indexOf(']');
+            if (close < 0 || close + 1 >= t.length() || t.charAt(close + 1) != ':') {
+                throw new IllegalArgumentException("expected [ipv6]:port, e.g. [::1]:7800");
+            }
+            host = t.substring(1, close);
+            port = t.substring(close + 2);
+        } else {
+            int colon = t.lastIndexOf(':');
+            if (colon <= 0 || t.indexOf(':') != colon) {
+                throw new IllegalArgumentException("expected host:port, e.g. 127.0.0.2:7800 (IPv6 as [::1]:7800)");
+            }
+            host = t.substring(0, colon);
+            port = t.substring(colon + 1);
+        }
+        int p;
+        try {
+            p = Integer.parseInt(port);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("port '" + port + "' is not a number");
+        }
+        if (p < 0 || p > 65535) {
+            throw new IllegalArgumentException("port " + p + " is out of range 0-65535");
+        }
+        try {
+            return new InetSocketAddress(InetAddress.getByName(host), p);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("host '" + host + "' does not resolve");
+        }
+    }
+
+    /**
+     * Formats an endpoint as {@code host:port} with the numeric address ({@code [v6]:port} for IPv6).
+     *
+     * @param address an endpoint
+     * @return its text form, parseable by {@link #parseEndpoint(String)}
+     */
+    public static String format(InetSocketAddress address) {
+        if (address == null) {
+            return "-";
+        }
+        InetAddress a = address.getAddress();
+        String host = a == null ? address.getHostString() : a.getHostAddress();
+        if (host.indexOf(':') >= 0) {
+            host = "[" + host + "]";
+        }
+        return host + ":" + address.getPort();
+    }
+}

@@ -1,0 +1,9 @@
+/**
+ * Configuration values shared by every Meshnode component: durations with units and validation errors that name the file and key an operator must fix.
+ */
+@Export
+@Version("1.0.0")
+package io.meshnode.api.config;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;

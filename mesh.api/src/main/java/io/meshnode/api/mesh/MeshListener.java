@@ -1,0 +1,18 @@
+package io.meshnode.api.mesh;
+
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * Whiteboard listener: register as an OSGi service to be told about peer state changes. Called on the
+ * mesh's own thread, in order; implementations must return quickly and must not call back into the
+ * mesh synchronously in a way that waits for it.
+ */
+@ConsumerType
+public interface MeshListener {
+
+    /**
+     * @param peer the peer's state after the change
+     * @param previous its state before the change, {@code null} for a new peer
+     */
+    void peerChanged(PeerDTO peer, PeerState previous);
+}

@@ -1,0 +1,49 @@
+package io.meshnode.api.mesh;
+
+import org.osgi.dto.DTO;
+
+import io.meshnode.api.transport.CloseReason;
+import io.meshnode.api.transport.Direction;
+
+/**
+ * A snapshot of one peer. Times are milliseconds since the epoch, 0 when not applicable; round-trip
+ * times are in microseconds, -1 when not measured yet.
+ */
+public class PeerDTO extends DTO {
+    /** The peer's node id, {@code null} until known. */
+    public String id;
+    /** The peer's listen endpoint as {@code host:port}. */
+    public String address;
+    /** {@code masternode} or {@code fullnode}; the configured role until the peer announces its own. */
+    public String role;
+    /** {@code true} if the id was pinned in configuration. */
+    public boolean pinned;
+    /** {@code true} if the peer is in this node's configuration, {@code false} if it only dialed in. */
+    public boolean configured;
+    /** {@code true} if this node is the designated dialer of the pair. */
+    public boolean dialer;
+    /** The life-cycle state. */
+    public PeerState state;
+    /** Direction of the live connection, {@code null} when not connected. */
+    public Direction direction;
+    /** When the live connection completed its handshake. */
+    public long connectedSince;
+    /** Last measured round-trip time. */
+    public long rttLastMicros = -1;
+    /** Smallest measured round-trip time of the live connection. */
+    public long rttMinMicros = -1;
+    /** Average round-trip time of the live connection. */
+    public long rttAvgMicros = -1;
+    /** Consecutive unanswered pings on the live connection. */
+    public int missedPings;
+    /** Failures since the last stable connection. */
+    public int consecutiveFailures;
+    /** When the next attempt (dial, probe or grace dial) is due, 0 if none is scheduled. */
+    public long nextAttemptAt;
+    /** Why the last connection closed or the last attempt failed, {@code null} if never. */
+    public CloseReason lastCloseReason;
+    /** Detail of the last close, may be empty. */
+    public String lastCloseDetail;
+    /** When the last close or failure happened. */
+    public long lastCloseAt;
+}

@@ -1,0 +1,58 @@
+package io.meshnode.api.testing;
+
+import java.lang.reflect.Proxy;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.osgi.service.log.Logger;
+
+/** An OSGi {@link Logger} for unit tests that keeps every line as {@code LEVEL message}. */
+public final class RecordingLogger {
+    private final List<String> lines = new CopyOnWriteArrayList<>();
+    private final Logger logger;
+
+    public RecordingLogger() {
+        logger = (Logger) Proxy.newProxyInstance(Logger.class.getClassLoader(), new Class<?>[] {Logger.class},
+            (proxy, method, args) -> {
+                String name = method.getName();
+                if (name.startsWith("is")) {
+                    return true;
+                }
+                if (name.equals("getName")) {
+                    return "test";
+                }
+                if (args != null && args.length > 0 && args[0] instanceof String) {
+                    String msg = (String) args[0];
+                    for (int i = 1; i < args.length; i++) {
+                        int at = msg.indexOf("{}");
+                        if (at < 0) {
+                            break;
+                        }
+                        msg = msg.substring(0, at) + args[i] + msg.substring(at + 2);
+                    }
+                    lines.add(name.toUpperCase() + " " + msg);
+                    System.out.println("[log] " + name.toUpperCase() + " " + msg);
+                }
+                return null;
+            });
+    }
+
+    /** @return the logger to inject */
+    public Logger logger() {
+        return logger;
+    }
+
+    /** @return every line logged so far */
+    public List<String> lines() {
+        return lines;
+    }
+
+    /**
+     * @param level e.g. {@code ERROR}
+     * @param fragment text the line contains
+     * @return {@code true} if such a line was logged
+     */
+    public boolean has(String level, String fragment) {
+        return lines.stream().anyMatch(l -> l.startsWith(level + " ") && l.contains(fragment));
+    }
+}

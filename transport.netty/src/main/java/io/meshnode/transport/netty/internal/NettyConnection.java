@@ -1,0 +1,247 @@
+package io.meshnode.transport.netty.internal;
+
+import static java.util.concurrent.TimeUnit.NANOSECONDS;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteOrder;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.osgi.service.log.Logger;
+
+import io.meshnode.api.config.ConfigValues;
+import io.meshnode.api.transport.CloseReason;
+import io.meshnode.api.transport.Connection;
+import io.meshnode.api.transport.ConnectionHandler;
+import io.meshnode.api.transport.Direction;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.codec.LengthFieldPrepender;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.util.concurrent.ScheduledFuture;
+
+/**
+ * One channel with its pipeline. Handler callbacks run on the channel's event loop, so they are
+ * ordered: opened, frames, closed.
+ */
+final class NettyConnection implements Connection {
+    private record Closing(CloseReason reason, String detail) {}
+
+    private final long id;
+    private final Direction direction;
+    private final Channel channel;
+    private final ConnectionHandler handler;
+    private final Settings settings;
+    private final NettyTransport owner;
+    private final Logger log;
+    private final CompletableFuture<Connection> dial;
+    private final FrameDecoder decoder;
+    private final AtomicReference<Closing> closing = new AtomicReference<>();
+    private volatile boolean established;
+    private volatile ScheduledFuture<?> handshakeTimer;
+    private volatile InetSocketAddress remote;
+    private volatile InetSocketAddress local;
+    private boolean opened; // event loop only
+
+    /** @param dial completed when an outbound connection opens; {@code null} for inbound ones */
+    NettyConnection(long id, Direction direction, Channel channel, ConnectionHandler handler, Settings settings,
+        NettyTransport owner, Logger log, CompletableFuture<Connection> dial) {
+        this.id = id;
+        this.direction = direction;
+        this.channel = channel;
+        this.handler = handler;
+        this.settings = settings;
+        this.owner = owner;
+        this.log = log;
+        this.dial = dial;
+        this.decoder = new FrameDecoder(settings.frameMax());
+        channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(settings.writeLow(), settings.writeHigh()));
+        channel.pipeline().addLast(decoder, new LengthFieldPrepender(4), new Events());
+    }
+
+    @Override
+    public long id() {
+        return id;
+    }
+
+    @Override
+    public Direction direction() {
+        return direction;
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        InetSocketAddress a = remote;
+        return a != null ? a : (InetSocketAddress) channel.remoteAddress();
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        InetSocketAddress a = local;
+        return a != null ? a : (InetSocketAddress) channel.localAddress();
+    }
+
+    @Override
+    public CompletionStage<Void> send(byte[] frame) {
+        if (!isOpen()) {
+            return CompletableFuture.failedFuture(new IllegalStateException("connection closed"));
+        }
+        if (frame.length > settings.frameMax()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(
+                "frame of " + frame.length + " bytes exceeds frame.max " + settings.frameMax()));
+        }
+        CompletableFuture<Void> sent = new CompletableFuture<>();
+        // Wrapped, not copied: the caller hands the array over (it is not reused in the mesh).
+        channel.writeAndFlush(Unpooled.wrappedBuffer(frame)).addListener(f -> {
+            if (f.isSuccess()) {
+                sent.complete(null);
+            } else {
+                sent.completeExceptionally(f.cause());
+            }
+        });
+        return sent;
+    }
+
+    @Override
+    public boolean isWritable() {
+        return channel.isWritable();
+    }
+
+    @Override
+    public void established() {
+        established = true;
+        ScheduledFuture<?> timer = handshakeTimer;
+        if (timer != null) {
+            timer.cancel(false);
+        }
+    }
+
+    @Override
+    public boolean isOpen() {
+        return closing.get() == null && channel.isOpen();
+    }
+
+    @Override
+    public void close(CloseReason reason, String detail) {
+        closeFirst(reason, detail);
+    }
+
+    /** @return whether this call decided the reason */
+    private boolean closeFirst(CloseReason reason, String detail) {
+        if (closing.compareAndSet(null, new Closing(reason, detail == null ? "" : detail))) {
+            channel.close();
+            return true;
+        }
+        return false;
+    }
+
+    @Override
+    public String toString() {
+        return "#" + id + " " + direction + " " + ConfigValues.format(localAddress()) + "->"
+            + ConfigValues.format(remoteAddress());
+    }
+
+    private final class Events extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            NettyConnection c = NettyConnection.this;
+            // Kept so that toString and the handler still see them after the socket closed.
+            remote = (InetSocketAddress) channel.remoteAddress();
+            local = (InetSocketAddress) channel.localAddress();
+            boolean running = owner.register(c);
+            long timeout = settings.handshakeTimeout().toNanos();
+            handshakeTimer = ctx.executor().schedule(() -> {
+                if (!established) {
+                    close(CloseReason.HANDSHAKE_TIMEOUT,
+                        "no handshake within " + ConfigValues.format(settings.handshakeTimeout()));
+                }
+            }, timeout, NANOSECONDS);
+            opened = true;
+            // The handler sees the connection before the dialer does, as for accepted connections.
+            try {
+                handler.opened(c);
+            } finally {
+                if (dial != null) {
+                    dial.complete(c);
+                }
+            }
+            if (!running) {
+                close(CloseReason.SHUTDOWN, "transport stopped");
+            }
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf buf = (ByteBuf) msg;
+            byte[] frame;
+            try {
+                frame = ByteBufUtil.getBytes(buf);
+            } finally {
+                buf.release();
+            }
+            if (closing.get() == null) {
+                handler.frame(NettyConnection.this, frame);
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            NettyConnection c = NettyConnection.this;
+            owner.unregister(c);
+            ScheduledFuture<?> timer = handshakeTimer;
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            closing.compareAndSet(null, new Closing(CloseReason.REMOTE_CLOSED, "closed by the peer"));
+            if (opened) {
+                Closing why = closing.get();
+                handler.closed(c, why.reason(), why.detail());
+            }
+            if (dial != null && !dial.isDone()) {
+                dial.completeExceptionally(new IOException(
+                    "connection to " + ConfigValues.format(remoteAddress()) + " closed before it opened"));
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (cause instanceof TooLongFrameException) {
+                String detail = "frame of " + decoder.lastLength + " bytes exceeds frame.max " + settings.frameMax();
+                if (closeFirst(CloseReason.FRAME_TOO_LARGE, detail)) {
+                    log.warn("{}: peer sent a {}; closing", NettyConnection.this, detail);
+                }
+            } else if (cause instanceof IOException) {
+                if (closeFirst(CloseReason.IO_ERROR, NettyTransport.describe(cause))) {
+                    log.debug("{}: {}", NettyConnection.this, NettyTransport.describe(cause));
+                }
+            } else if (closeFirst(CloseReason.PROTOCOL_ERROR, NettyTransport.describe(cause))) {
+                // also a handler that threw: it refused what the peer sent
+                log.warn("{}: {}; closing", NettyConnection.this, cause, cause);
+            }
+        }
+    }
+
+    /** Remembers the last length prefix read, so that a too-long frame can be reported with its size. */
+    private static final class FrameDecoder extends LengthFieldBasedFrameDecoder {
+        long lastLength; // event loop only
+
+        FrameDecoder(int frameMax) {
+            // Netty's maximum counts the 4-byte prefix too; frame.max is the payload.
+            super(frameMax + 4, 0, 4, 0, 4);
+        }
+
+        @Override
+        protected long getUnadjustedFrameLength(ByteBuf buf, int offset, int length, ByteOrder order) {
+            lastLength = super.getUnadjustedFrameLength(buf, offset, length, order);
+            return lastLength;
+        }
+    }
+}

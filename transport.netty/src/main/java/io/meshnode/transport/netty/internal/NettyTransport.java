@@ -1,0 +1,262 @@
+package io.meshnode.transport.netty.internal;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+import io.meshnode.api.config.ConfigException;
+import io.meshnode.api.config.ConfigValues;
+import io.meshnode.api.transport.CloseReason;
+import io.meshnode.api.transport.Connection;
+import io.meshnode.api.transport.ConnectionHandler;
+import io.meshnode.api.transport.Direction;
+import io.meshnode.api.transport.Listener;
+import io.meshnode.api.transport.Transport;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.Future;
+
+/** TCP transport on Netty: 4-byte big-endian length prefix, then the frame. */
+@Component(service = Transport.class, immediate = true, configurationPid = NettyTransport.PID,
+    configurationPolicy = ConfigurationPolicy.OPTIONAL, property = "service.ranking:Integer=0")
+@Designate(ocd = NettyTransport.Config.class)
+public class NettyTransport implements Transport {
+    static final String PID = "meshnode.transport";
+    private static final long BIND_TIMEOUT_SECONDS = 5;
+
+    // No pid here: @Designate already designates the component's PID, and bnd rejects the duplicate.
+    @ObjectClassDefinition(name = "Meshnode transport",
+        description = "Netty TCP transport (etc/meshnode.transport.cfg). Changes apply to connections opened"
+            + " afterwards.")
+    public @interface Config {
+        @AttributeDefinition(name = "frame.max", description = "Largest frame in bytes, 1024 to 67108864; k and m"
+            + " suffixes allowed. A larger frame closes the connection.")
+        String frame_max() default "1048576";
+
+        @AttributeDefinition(name = "connect.timeout", description = "How long a dial may take (duration with unit).")
+        String connect_timeout() default "3s";
+
+        @AttributeDefinition(name = "handshake.timeout",
+            description = "How long a new connection may stay unestablished before it is closed.")
+        String handshake_timeout() default "5s";
+
+        @AttributeDefinition(name = "write.buffer.high",
+            description = "Outbound bytes queued per connection above which it reports not writable.")
+        String write_buffer_high() default "1048576";
+
+        @AttributeDefinition(name = "write.buffer.low",
+            description = "Outbound bytes queued below which it reports writable again.")
+        String write_buffer_low() default "262144";
+    }
+
+    private final Logger log;
+    private final Io io;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final AtomicLong ids = new AtomicLong();
+    private final Set<NettyConnection> connections = ConcurrentHashMap.newKeySet();
+    private final Set<NettyListener> listeners = ConcurrentHashMap.newKeySet();
+    private volatile Settings settings;
+    private volatile boolean stopping;
+
+    @Activate
+    public NettyTransport(@Reference(service = LoggerFactory.class) Logger log, Config config,
+        Map<String, Object> properties) {
+        this(log, config, properties, true);
+    }
+
+    /** @param tryEpoll {@code false} forces NIO (tests) */
+    NettyTransport(Logger log, Config config, Map<String, Object> properties, boolean tryEpoll) {
+        this.log = log;
+        Settings s = Settings.DEFAULTS;
+        try {
+            s = Settings.from(config, ConfigValues.of(properties, PID));
+        } catch (ConfigException e) {
+            log.error("{}; using the default transport configuration", e.getMessage());
+        }
+        this.settings = s;
+        this.io = Io.select(tryEpoll);
+        // Daemon threads: a framework that exits without stopping this bundle must not hang on them.
+        this.boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("meshnode-transport-boss", true),
+            io.handlerFactory());
+        int threads = Math.min(2, Runtime.getRuntime().availableProcessors());
+        this.workers = new MultiThreadIoEventLoopGroup(threads,
+            new DefaultThreadFactory("meshnode-transport-worker", true), io.handlerFactory());
+        log.info("transport started with {} I/O", io.name());
+    }
+
+    @Modified
+    void modified(Config config, Map<String, Object> properties) {
+        try {
+            settings = Settings.from(config, ConfigValues.of(properties, PID));
+        } catch (ConfigException e) {
+            log.error("{}; keeping the previous transport configuration", e.getMessage());
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        stopping = true;
+        List.copyOf(listeners).forEach(NettyListener::close);
+        connections.forEach(c -> c.close(CloseReason.SHUTDOWN, "transport stopped"));
+        // No quiet period: the queued channelInactive tasks (handler.closed) still run before termination.
+        Future<?> b = boss.shutdownGracefully(0, 2, SECONDS);
+        Future<?> w = workers.shutdownGracefully(0, 2, SECONDS);
+        if (!b.awaitUninterruptibly(5, SECONDS) || !w.awaitUninterruptibly(5, SECONDS)) {
+            log.warn("transport event loops did not stop within 5s");
+        }
+    }
+
+    Settings settings() {
+        return settings;
+    }
+
+    @Override
+    public Listener listen(InetSocketAddress address, ConnectionHandler handler) throws IOException {
+        String where = ConfigValues.format(address);
+        if (stopping) {
+            throw new IOException("cannot listen on " + where + ": transport stopped");
+        }
+        ChannelFuture bound = new ServerBootstrap()
+            .group(boss, workers)
+            .channel(io.serverChannel())
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childOption(ChannelOption.SO_KEEPALIVE, true)
+            .childHandler(initializer(Direction.INBOUND, handler, null))
+            .bind(address);
+        if (!bound.awaitUninterruptibly(BIND_TIMEOUT_SECONDS, SECONDS)) {
+            bound.channel().close();
+            throw new IOException(
+                "cannot listen on " + where + ": bind did not complete within " + BIND_TIMEOUT_SECONDS + "s");
+        }
+        if (!bound.isSuccess()) {
+            throw new IOException("cannot listen on " + where + ": " + describe(bound.cause()), bound.cause());
+        }
+        NettyListener listener = new NettyListener(bound.channel());
+        listeners.add(listener);
+        if (stopping) {
+            listener.close();
+            throw new IOException("cannot listen on " + where + ": transport stopped");
+        }
+        log.info("listening on {}", ConfigValues.format(listener.address()));
+        return listener;
+    }
+
+    @Override
+    public CompletionStage<Connection> connect(InetSocketAddress remote, InetSocketAddress local,
+        ConnectionHandler handler) {
+        String where = ConfigValues.format(remote);
+        if (stopping) {
+            return CompletableFuture.failedFuture(
+                new IOException("cannot connect to " + where + ": transport stopped"));
+        }
+        CompletableFuture<Connection> dial = new CompletableFuture<>();
+        Bootstrap bootstrap = new Bootstrap()
+            .group(workers)
+            .channel(io.channel())
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, settings.connectTimeoutMillis())
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.SO_KEEPALIVE, true)
+            .handler(initializer(Direction.OUTBOUND, handler, dial));
+        ChannelFuture connected = local == null ? bootstrap.connect(remote)
+            : bootstrap.connect(remote, local.getPort() == 0 ? local : new InetSocketAddress(local.getAddress(), 0));
+        connected.addListener(f -> {
+            if (!f.isSuccess()) {
+                dial.completeExceptionally(
+                    new IOException("cannot connect to " + where + ": " + describe(f.cause()), f.cause()));
+            }
+        });
+        return dial;
+    }
+
+    private ChannelInitializer<Channel> initializer(Direction direction, ConnectionHandler handler,
+        CompletableFuture<Connection> dial) {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                new NettyConnection(ids.incrementAndGet(), direction, ch, handler, settings, NettyTransport.this, log,
+                    dial);
+            }
+        };
+    }
+
+    /** @return {@code false} if the transport is stopping and the connection must close */
+    boolean register(NettyConnection connection) {
+        connections.add(connection);
+        // Checked after adding: either deactivate sees the connection or the connection sees stopping.
+        return !stopping;
+    }
+
+    void unregister(NettyConnection connection) {
+        connections.remove(connection);
+    }
+
+    /** An operator-readable cause, without the syscall prefix and address suffix that Netty adds. */
+    static String describe(Throwable t) {
+        String m = t.getMessage();
+        if (m == null || m.isBlank()) {
+            return t.getClass().getSimpleName();
+        }
+        return m.replaceFirst("^\\w+\\(\\.\\.\\) failed: ", "").replaceFirst(": \\S*/\\S+:\\d+$", "");
+    }
+
+    private final class NettyListener implements Listener {
+        private final Channel channel;
+        private final AtomicBoolean closed = new AtomicBoolean();
+
+        NettyListener(Channel channel) {
+            this.channel = channel;
+        }
+
+        @Override
+        public InetSocketAddress address() {
+            return (InetSocketAddress) channel.localAddress();
+        }
+
+        @Override
+        public void close() {
+            if (closed.compareAndSet(false, true)) {
+                listeners.remove(this);
+                ChannelFuture f = channel.close();
+                // Synchronous for callers (the port is free on return), but never block an event loop.
+                if (!channel.eventLoop().inEventLoop()) {
+                    f.awaitUninterruptibly(BIND_TIMEOUT_SECONDS, SECONDS);
+                }
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "listener " + ConfigValues.format(address());
+        }
+    }
+}

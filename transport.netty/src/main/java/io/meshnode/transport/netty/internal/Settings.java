@@ -1,0 +1,52 @@
+package io.meshnode.transport.netty.internal;
+
+import java.time.Duration;
+import java.util.Locale;
+
+import io.meshnode.api.config.ConfigException;
+import io.meshnode.api.config.ConfigValues;
+
+/** One validated transport configuration. Connections keep the settings that were current when they opened. */
+record Settings(int frameMax, Duration connectTimeout, Duration handshakeTimeout, int writeHigh, int writeLow) {
+    static final int KIB = 1024;
+    static final int MIB = 1024 * KIB;
+    static final Settings DEFAULTS = new Settings(MIB, Duration.ofSeconds(3), Duration.ofSeconds(5), MIB, 256 * KIB);
+
+    /** @throws ConfigException naming the file and key of the first invalid value */
+    static Settings from(NettyTransport.Config config, ConfigValues values) {
+        int frameMax = bytes(values, "frame.max", config.frame_max(), KIB, 64 * MIB);
+        Duration connect = values.positiveDuration("connect.timeout", config.connect_timeout());
+        if (connect.toMillis() > Integer.MAX_VALUE) {
+            throw values.invalid("connect.timeout", config.connect_timeout(), "at most " + Integer.MAX_VALUE + "ms");
+        }
+        Duration handshake = values.positiveDuration("handshake.timeout", config.handshake_timeout());
+        int high = bytes(values, "write.buffer.high", config.write_buffer_high(), KIB, 256 * MIB);
+        int low = bytes(values, "write.buffer.low", config.write_buffer_low(), 0, 256 * MIB);
+        if (low > high) {
+            throw values.invalid("write.buffer.low", config.write_buffer_low(),
+                "at most write.buffer.high (" + high + ")");
+        }
+        return new Settings(frameMax, connect, handshake, high, low);
+    }
+
+    /** Netty's connect timeout is an int of milliseconds, and 0 would mean "none". */
+    int connectTimeoutMillis() {
+        return (int) Math.max(1, connectTimeout.toMillis());
+    }
+
+    /** A byte count: a whole number, optionally with k or m (KiB, MiB). */
+    static int bytes(ConfigValues values, String key, String value, int min, int max) {
+        try {
+            String t = value.trim().toLowerCase(Locale.ROOT);
+            int unit = t.endsWith("k") ? KIB : t.endsWith("m") ? MIB : 1;
+            long n = Math.multiplyExact(Long.parseLong(unit == 1 ? t : t.substring(0, t.length() - 1).trim()), unit);
+            if (n >= min && n <= max) {
+                return (int) n;
+            }
+        } catch (RuntimeException e) {
+            // reported below
+        }
+        throw values.invalid(key, value,
+            "expected a byte count from " + min + " to " + max + ", optionally with k or m (e.g. 64k, 1m)");
+    }
+}
