@@ -1,0 +1,369 @@
+package io.meshnode.core.internal;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+import io.meshnode.api.config.ConfigException;
+import io.meshnode.api.config.ConfigValues;
+import io.meshnode.api.health.HealthMonitor;
+import io.meshnode.api.mesh.Mesh;
+import io.meshnode.api.mesh.MeshListener;
+import io.meshnode.api.mesh.NodeDTO;
+import io.meshnode.api.mesh.PeerDTO;
+import io.meshnode.api.mesh.PeerState;
+import io.meshnode.api.messaging.MessageHandler;
+import io.meshnode.api.messaging.Messaging;
+import io.meshnode.api.retry.RetryPolicy;
+import io.meshnode.api.topology.NodeRole;
+import io.meshnode.api.topology.Topology;
+import io.meshnode.api.transport.Transport;
+
+/**
+ * The mesh: owns the peer table and binds transport, topology, health and retry dynamically and
+ * optionally, so that updating any of their bundles never deactivates it (a mandatory reference whose
+ * only provider is updated would re-create this component and drop every link).
+ */
+@Component(immediate = true, configurationPid = MeshComponent.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL,
+    service = {Mesh.class, Messaging.class})
+@Designate(ocd = MeshComponent.Config.class)
+public class MeshComponent implements Mesh, Messaging {
+    static final String PID = "meshnode.mesh";
+
+    @ObjectClassDefinition(name = "Meshnode mesh", description = "This node and its peers (etc/meshnode.mesh.cfg).")
+    public @interface Config {
+        @AttributeDefinition(description = "host:port this node listens on and dials from. Each node on one machine needs its own address, e.g. 127.0.0.2:7800.")
+        String listen() default "127.0.0.1:7800";
+
+        @AttributeDefinition(description = "masternode or fullnode.")
+        String role() default "masternode";
+
+        @AttributeDefinition(description = "Comma-separated host:port of the peers, optionally id@host:port to pin a peer's node id.")
+        String peers() default "";
+
+        @AttributeDefinition(name = "dial.grace", description = "How long to wait for the designated dialer of a pair before dialing anyway (jittered down by up to 25%).")
+        String dial_grace() default "10s";
+    }
+
+    @Reference(service = LoggerFactory.class)
+    private Logger log;
+
+    private final AtomicReference<Transport> transport = new AtomicReference<>();
+    private final AtomicReference<RetryPolicy> retry = new AtomicReference<>();
+    private final AtomicReference<HealthMonitor> health = new AtomicReference<>();
+    private final AtomicReference<Topology> topology = new AtomicReference<>();
+    private final List<MeshListener> listeners = new CopyOnWriteArrayList<>();
+    private final Map<MessageHandler, Set<String>> handlers = new ConcurrentHashMap<>();
+
+    private ExecutorScheduler scheduler;
+    private MeshEngine engine;
+    private MeshSettings settings;
+    private boolean announced;
+
+    @Activate
+    void activate(BundleContext context, Config config, Map<String, Object> properties) throws IOException {
+        Path data = NodeHome.data(context);
+        Identity identity = Identity.loadOrCreate(data);
+        KnownPeers known = new KnownPeers(data.resolve("peers.properties"));
+        try {
+            known.load();
+        } catch (IOException e) {
+            log.warn("cannot read {}: {}; node ids will be learned again", data.resolve("peers.properties"), e.getMessage());
+        }
+        settings = parse(config, properties);
+        if (settings == null) {
+            settings = defaults();
+        }
+        scheduler = new ExecutorScheduler("meshnode-mesh");
+        MeshEngine.Services services = new MeshEngine.Services() {
+            @Override
+            public Transport transport() {
+                return transport.get();
+            }
+
+            @Override
+            public RetryPolicy retry() {
+                return retry.get();
+            }
+
+            @Override
+            public HealthMonitor health() {
+                return health.get();
+            }
+
+            @Override
+            public Topology topology() {
+                return topology.get();
+            }
+        };
+        engine = new MeshEngine(scheduler, log, identity, known, services, new Events(),
+            () -> ThreadLocalRandom.current().nextDouble());
+        MeshSettings initial = settings;
+        scheduler.execute(() -> engine.start(initial));
+    }
+
+    @Modified
+    void modified(Config config, Map<String, Object> properties) {
+        MeshSettings next = parse(config, properties);
+        if (next != null) {
+            settings = next;
+            scheduler.execute(() -> engine.reconfigure(next));
+        }
+    }
+
+    @Deactivate
+    void deactivate() throws InterruptedException {
+        FutureTask<Void> stop = new FutureTask<>(() -> engine.stop(), null);
+        scheduler.execute(stop);
+        try {
+            stop.get(5, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn("stopping the mesh: {}", e.toString());
+        }
+        scheduler.shutdown();
+    }
+
+    private MeshSettings parse(Config config, Map<String, Object> properties) {
+        try {
+            return MeshSettings.parse(config, ConfigValues.of(properties, PID));
+        } catch (ConfigException e) {
+            log.error("{}; keeping the previous mesh configuration", e.getMessage());
+            return null;
+        }
+    }
+
+    private static MeshSettings defaults() {
+        return new MeshSettings(ConfigValues.parseEndpoint("127.0.0.1:7800"), NodeRole.MASTERNODE, List.of(),
+            java.time.Duration.ofSeconds(10));
+    }
+
+    // ---------------------------------------------------------------- dynamic references
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+        policyOption = ReferencePolicyOption.GREEDY)
+    void bindTransport(Transport t) {
+        transport.set(t);
+        servicesChanged();
+    }
+
+    void unbindTransport(Transport t) {
+        if (transport.compareAndSet(t, null)) {
+            servicesChanged();
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+        policyOption = ReferencePolicyOption.GREEDY)
+    void bindRetry(RetryPolicy r) {
+        retry.set(r);
+        servicesChanged();
+    }
+
+    void unbindRetry(RetryPolicy r) {
+        if (retry.compareAndSet(r, null)) {
+            servicesChanged();
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+        policyOption = ReferencePolicyOption.GREEDY)
+    void bindHealth(HealthMonitor h) {
+        health.set(h);
+        servicesChanged();
+    }
+
+    void unbindHealth(HealthMonitor h) {
+        if (health.compareAndSet(h, null)) {
+            servicesChanged();
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+        policyOption = ReferencePolicyOption.GREEDY)
+    void bindTopology(Topology t) {
+        topology.set(t);
+        servicesChanged();
+    }
+
+    void unbindTopology(Topology t) {
+        if (topology.compareAndSet(t, null)) {
+            servicesChanged();
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void bindListener(MeshListener l) {
+        listeners.add(l);
+    }
+
+    void unbindListener(MeshListener l) {
+        listeners.remove(l);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void bindHandler(MessageHandler h, Map<String, Object> properties) {
+        handlers.put(h, topics(properties.get(MessageHandler.TOPIC)));
+    }
+
+    void updatedHandler(MessageHandler h, Map<String, Object> properties) {
+        bindHandler(h, properties);
+    }
+
+    void unbindHandler(MessageHandler h) {
+        handlers.remove(h);
+    }
+
+    private static Set<String> topics(Object value) {
+        if (value instanceof String[]) {
+            return Set.of((String[]) value);
+        }
+        if (value instanceof java.util.Collection) {
+            return Set.copyOf(((java.util.Collection<?>) value).stream().map(String::valueOf).toList());
+        }
+        return value == null ? Set.of() : Set.of(value.toString());
+    }
+
+    private void servicesChanged() {
+        ExecutorScheduler s = scheduler;
+        if (s != null) {
+            s.execute(() -> engine.servicesChanged());
+        }
+    }
+
+    // ---------------------------------------------------------------- Mesh and Messaging
+
+    @Override
+    public NodeDTO node() {
+        return call(() -> engine.node());
+    }
+
+    @Override
+    public List<PeerDTO> peers() {
+        return call(() -> engine.peers());
+    }
+
+    @Override
+    public PeerDTO peer(String ref) {
+        return call(() -> engine.peer(ref));
+    }
+
+    @Override
+    public PeerDTO reconnect(String ref) {
+        return call(() -> engine.reconnect(ref));
+    }
+
+    @Override
+    public CompletionStage<Void> send(String peer, String topic, byte[] payload) {
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        scheduler.execute(() -> engine.send(peer, topic, payload).whenComplete((v, e) -> {
+            if (e != null) {
+                result.completeExceptionally(e);
+            } else {
+                result.complete(null);
+            }
+        }));
+        return result;
+    }
+
+    @Override
+    public Map<String, CompletionStage<Void>> broadcast(String topic, byte[] payload) {
+        return call(() -> engine.broadcast(topic, payload));
+    }
+
+    /** Runs on the mesh thread and waits; the console and API callers are never event-loop threads. */
+    private <T> T call(Callable<T> task) {
+        try {
+            if (scheduler.inThread()) {
+                return task.call();
+            }
+            FutureTask<T> f = new FutureTask<>(task);
+            scheduler.execute(f);
+            return f.get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException) {
+                throw (RuntimeException) e.getCause();
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the mesh did not answer within 10s");
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private final class Events implements MeshEngine.Events {
+        @Override
+        public void peerChanged(PeerDTO peer, PeerState previous) {
+            for (MeshListener l : listeners) {
+                try {
+                    l.peerChanged(peer, previous);
+                } catch (RuntimeException e) {
+                    log.error("mesh listener {} failed: {}", l, e.toString());
+                }
+            }
+        }
+
+        @Override
+        public void message(String peerId, String topic, byte[] payload) {
+            int delivered = 0;
+            for (Map.Entry<MessageHandler, Set<String>> e : handlers.entrySet()) {
+                if (e.getValue().contains(topic)) {
+                    delivered++;
+                    try {
+                        e.getKey().onMessage(peerId, topic, payload);
+                    } catch (RuntimeException x) {
+                        log.error("message handler for topic '{}' failed: {}", topic, x.toString());
+                    }
+                }
+            }
+            if (delivered == 0) {
+                log.debug("no handler for topic '{}' from {}", topic, peerId);
+            }
+        }
+
+        @Override
+        public void listening(String nodeId, InetSocketAddress address) {
+            if (!announced) {
+                announced = true;
+                // The public ready line: operators' scripts wait for exactly this text.
+                System.out.println("meshnode ready: node " + nodeId + " listening on " + ConfigValues.format(address));
+                System.out.flush();
+            }
+        }
+    }
+}

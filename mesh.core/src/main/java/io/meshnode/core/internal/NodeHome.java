@@ -1,0 +1,30 @@
+package io.meshnode.core.internal;
+
+import java.io.File;
+import java.nio.file.Path;
+
+import org.osgi.framework.BundleContext;
+
+/** Where the node keeps its files: {@code meshnode.home} ({@code etc/}, {@code data/}), or the bundle's data area in a bare framework. */
+final class NodeHome {
+    static final String PROPERTY = "meshnode.home";
+
+    private NodeHome() {}
+
+    static Path home(BundleContext context) {
+        String home = context.getProperty(PROPERTY);
+        return home == null || home.isBlank() ? null : Path.of(home).toAbsolutePath();
+    }
+
+    static Path data(BundleContext context) {
+        Path home = home(context);
+        if (home != null) {
+            return home.resolve("data");
+        }
+        File area = context.getDataFile("node");
+        if (area == null) {
+            throw new IllegalStateException("no meshnode.home and no bundle data area: cannot keep the node key");
+        }
+        return area.toPath();
+    }
+}

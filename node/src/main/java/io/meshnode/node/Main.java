@@ -1,0 +1,60 @@
+package io.meshnode.node;
+
+import java.lang.reflect.InvocationTargetException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Entry point of meshnode.jar: settles the node home, then hands over to the bnd launcher.
+ * Everything the framework needs from the home is passed as system properties, which Felix
+ * falls back to for keys the launch properties do not set; run properties cannot carry them
+ * because bnd expands them at build time.
+ */
+public final class Main {
+    private static final String USAGE = String.join(System.lineSeparator(),
+        "Usage: java -jar meshnode.jar [--home <dir>]",
+        "  --home <dir>  node home (default: system property meshnode.home, else ./meshnode-home);",
+        "                configuration is read from <dir>/etc/*.cfg, state is kept in <dir>/data");
+
+    private Main() {}
+
+    public static void main(String[] args) throws Throwable {
+        String home = System.getProperty("meshnode.home", "meshnode-home");
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("--help") || arg.equals("-h")) {
+                System.out.println(USAGE);
+                return;
+            } else if (arg.equals("--home") && i + 1 < args.length) {
+                home = args[++i];
+            } else if (arg.startsWith("--home=")) {
+                home = arg.substring("--home=".length());
+            } else {
+                System.err.println("meshnode: unexpected argument '" + arg + "'");
+                System.err.println(USAGE);
+                System.exit(2);
+            }
+        }
+
+        Path dir = Path.of(home).toAbsolutePath().normalize();
+        Path etc = Files.createDirectories(dir.resolve("etc"));
+        Path data = Files.createDirectories(dir.resolve("data"));
+
+        System.setProperty("meshnode.home", dir.toString());
+        System.setProperty("felix.fileinstall.dir", etc.toString());
+        // Gogo reads <gosh.home>/etc/gosh_profile; without it an etc/ folder in the cwd would apply.
+        System.setProperty("gosh.home", dir.toString());
+        // The launcher empties this folder at every start (launch.keep=false): a clean cache, and no
+        // osgi.*.fw folder in java.io.tmpdir.
+        System.setProperty("launch.storage.dir", data.resolve("framework").toString());
+
+        try {
+            Class.forName("aQute.launcher.pre.EmbeddedLauncher")
+                .getMethod("main", String[].class)
+                .invoke(null, (Object) new String[0]);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+
+}
