@@ -23,12 +23,20 @@ public final class RecordingLogger {
                 }
                 if (args != null && args.length > 0 && args[0] instanceof String) {
                     String msg = (String) args[0];
+                    java.util.List<Object> params = new java.util.ArrayList<>();
                     for (int i = 1; i < args.length; i++) {
+                        if (args[i] instanceof Object[]) {
+                            params.addAll(java.util.Arrays.asList((Object[]) args[i]));
+                        } else {
+                            params.add(args[i]);
+                        }
+                    }
+                    for (Object param : params) {
                         int at = msg.indexOf("{}");
                         if (at < 0) {
                             break;
                         }
-                        msg = msg.substring(0, at) + args[i] + msg.substring(at + 2);
+                        msg = msg.substring(0, at) + param + msg.substring(at + 2);
                     }
                     lines.add(name.toUpperCase() + " " + msg);
                     System.out.println("[log] " + name.toUpperCase() + " " + msg);

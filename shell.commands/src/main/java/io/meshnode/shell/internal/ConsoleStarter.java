@@ -1,5 +1,7 @@
 package io.meshnode.shell.internal;
 
+import java.util.Locale;
+
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.startlevel.FrameworkStartLevel;
 import org.osgi.service.component.annotations.Activate;
@@ -46,7 +48,7 @@ public class ConsoleStarter {
         if (property == null || property.isBlank()) {
             return terminal;
         }
-        switch (property.trim().toLowerCase(java.util.Locale.ROOT)) {
+        switch (property.trim().toLowerCase(Locale.ROOT)) {
             case "true":
                 return true;
             case "false":

@@ -58,24 +58,25 @@ public class MeshCommands {
         return mesh().peer(ref);
     }
 
-    @Descriptor("reconnect a peer now: a live link is closed and redialed, a peer in backoff or parked is dialed "
-        + "at once; its failure count is reset")
-    public Reconnects reconnect(@Descriptor(REF) String ref) {
-        Mesh m = mesh();
-        PeerDTO before = m.peer(ref);
-        return new Reconnects(List.of(before), List.of(m.reconnect(ref)));
-    }
-
-    @Descriptor("reconnect every peer now")
+    // One method, not an overload per form: Gogo would bind "--all" to a String parameter as a peer reference.
+    @Descriptor("reconnect peers now: a live link is closed and redialed, a peer in backoff or parked is dialed "
+        + "at once; the failure count is reset")
     public Reconnects reconnect(
-        @Descriptor("every peer (required without a peer reference)")
-        @Parameter(names = "--all", presentValue = "true", absentValue = "false") boolean all) {
-        if (!all) {
-            throw new IllegalArgumentException("name a peer (" + REF + "), or --all for every peer");
+        @Descriptor("every peer") @Parameter(names = "--all", presentValue = "true", absentValue = "false") boolean all,
+        @Descriptor(REF) String... refs) {
+        if (all == (refs.length > 0)) {
+            throw new IllegalArgumentException("name the peers to reconnect (" + REF + "), or give --all (not both)");
         }
         Mesh m = mesh();
         List<PeerDTO> before = new ArrayList<>();
         List<PeerDTO> after = new ArrayList<>();
+        if (!all) {
+            for (String ref : refs) {
+                before.add(m.peer(ref));
+                after.add(m.reconnect(ref));
+            }
+            return new Reconnects(before, after);
+        }
         for (PeerDTO p : m.peers()) {
             String ref = p.id != null ? p.id : p.address;
             try {

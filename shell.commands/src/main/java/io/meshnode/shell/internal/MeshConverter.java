@@ -39,7 +39,7 @@ import io.meshnode.api.transport.Direction;
     Converter.CONVERTER_CLASSES + "=io.meshnode.shell.internal.PeerTable",
     Converter.CONVERTER_CLASSES + "=io.meshnode.shell.internal.Reconnects"})
 public class MeshConverter implements Converter {
-    static final String[] HEADER = {"ID", "ADDRESS", "ROLE", "STATE", "DIR", "UPTIME", "RTT", "FAIL", "NEXT",
+    private static final String[] HEADER = {"ID", "ADDRESS", "ROLE", "STATE", "DIR", "UPTIME", "RTT", "FAIL", "NEXT",
         "LAST-CLOSE"};
     private static final int[] ROW_WIDTHS = {12, 21, 10, 11, 3, 7, 9, 4, 7, 0};
     private static final boolean[] RIGHT = {false, false, false, false, false, true, true, true, false, false};

@@ -1,0 +1,476 @@
+package io.meshnode.core.internal;
+
+import static io.meshnode.api.testing.Configs.map;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.meshnode.api.config.ConfigValues;
+import io.meshnode.api.health.HealthMonitor;
+import io.meshnode.api.mesh.PeerDTO;
+import io.meshnode.api.mesh.PeerState;
+import io.meshnode.api.retry.RetryDecision;
+import io.meshnode.api.retry.RetryPolicy;
+import io.meshnode.api.testing.Configs;
+import io.meshnode.api.testing.RecordingLogger;
+import io.meshnode.api.topology.NodeRole;
+import io.meshnode.api.topology.Topology;
+import io.meshnode.api.transport.CloseReason;
+import io.meshnode.api.transport.Direction;
+import io.meshnode.api.transport.Transport;
+
+/** The mesh state machine over an in-memory network, in virtual time. */
+class MeshEngineTest {
+    @TempDir
+    Path dir;
+
+    private final VirtualScheduler clock = new VirtualScheduler();
+    private final FakeNetwork net = new FakeNetwork(clock);
+    private final List<Node> nodes = new ArrayList<>();
+
+    /** Plain arithmetic backoff for predictable virtual times: 100ms × failures, give up after 5 (masternode). */
+    static final class TestRetry implements RetryPolicy {
+        Duration stable = Duration.ofMillis(500);
+
+        @Override
+        public RetryDecision next(NodeRole role, int failures, Duration previous) {
+            if (failures == 0) {
+                return RetryDecision.retryAfter(Duration.ofMillis(10));
+            }
+            if (failures >= (role == NodeRole.MASTERNODE ? 5 : 3)) {
+                return RetryDecision.giveUp(role == NodeRole.MASTERNODE ? Duration.ofSeconds(10) : null);
+            }
+            return RetryDecision.retryAfter(Duration.ofMillis(100L * failures));
+        }
+
+        @Override
+        public Duration stableAfter() {
+            return stable;
+        }
+    }
+
+    final class Node implements MeshEngine.Services {
+        final String name;
+        final InetSocketAddress listen;
+        final RecordingLogger log = new RecordingLogger();
+        final Identity identity;
+        MeshEngine engine;
+        Transport transport = net.transport();
+        RetryPolicy retry = new TestRetry();
+        HealthMonitor health;
+        Topology topology = new FullMeshTopology();
+        final List<String> messages = new ArrayList<>();
+        String role = "masternode";
+
+        Node(String name, String listen) throws Exception {
+            this.name = name;
+            this.listen = ConfigValues.parseEndpoint(listen);
+            this.identity = Identity.loadOrCreate(dir.resolve(name));
+            io.meshnode.health.TestHeartbeat hb = new io.meshnode.health.TestHeartbeat(100, 50, 3);
+            health = hb;
+        }
+
+        void start(String peers, String grace) {
+            engine = new MeshEngine(clock, log.logger(), identity, new KnownPeers(dir.resolve(name + ".peers")), this,
+                new MeshEngine.Events() {
+                    @Override
+                    public void peerChanged(PeerDTO peer, PeerState previous) {}
+
+                    @Override
+                    public void message(String peerId, String topic, byte[] payload) {
+                        messages.add(topic + ":" + new String(payload, StandardCharsets.UTF_8));
+                    }
+
+                    @Override
+                    public void listening(String nodeId, InetSocketAddress address) {}
+                }, () -> 0.5);
+            engine.start(settings(peers, grace));
+        }
+
+        MeshSettings settings(String peers, String grace) {
+            Map<String, Object> cfg = map("listen", ConfigValues.format(listen), "peers", peers, "dial.grace", grace, "role",
+                role);
+            return MeshSettings.parse(Configs.of(MeshComponent.Config.class, cfg), ConfigValues.of(cfg, "meshnode.mesh"));
+        }
+
+        PeerDTO peer(Node other) {
+            return engine.peer(ConfigValues.format(other.listen));
+        }
+
+        @Override
+        public Transport transport() {
+            return transport;
+        }
+
+        @Override
+        public RetryPolicy retry() {
+            return retry;
+        }
+
+        @Override
+        public HealthMonitor health() {
+            return health;
+        }
+
+        @Override
+        public Topology topology() {
+            return topology;
+        }
+    }
+
+    private Node node(String name, String listen) throws Exception {
+        Node n = new Node(name, listen);
+        nodes.add(n);
+        return n;
+    }
+
+    private static String peers(Node... others) {
+        StringBuilder b = new StringBuilder();
+        for (Node o : others) {
+            b.append(b.length() == 0 ? "" : ",").append(ConfigValues.format(o.listen));
+        }
+        return b.toString();
+    }
+
+    @Test
+    void twoNodesFormExactlyOneLink() throws Exception {
+        Node a = node("a", "127.0.0.2:7800");
+        Node b = node("b", "127.0.0.3:7800");
+        a.start(peers(b), "1s");
+        b.start(peers(a), "1s");
+        clock.advance(200);
+        assertEquals(PeerState.CONNECTED, a.peer(b).state);
+        assertEquals(PeerState.CONNECTED, b.peer(a).state);
+        assertEquals(1, net.open(), "one connection per pair");
+        assertEquals(b.identity.id(), a.peer(b).id);
+        assertNotEquals(a.peer(b).direction, b.peer(a).direction);
+        assertTrue(a.peer(b).dialer != b.peer(a).dialer, "exactly one side is the designated dialer");
+    }
+
+    @Test
+    void nodesOnOneIpWithDifferentPortsWork() throws Exception {
+        Node a = node("a", "127.0.0.2:7800");
+        Node b = node("b", "127.0.0.2:7801");
+        a.start(peers(b), "1s");
+        b.start(peers(a), "1s");
+        clock.advance(200);
+        assertEquals(PeerState.CONNECTED, a.peer(b).state);
+        assertEquals(1, net.open());
+    }
+
+    @Test
+    void aFullMeshOfFiveHasTenLinksAndNoDuplicates() throws Exception {
+        Node[] n = new Node[5];
+        for (int i = 0; i < 5; i++) {
+            n[i] = node("n" + i, "127.0.0." + (2 + i) + ":7800");
+        }
+        for (int i = 0; i < 5; i++) {
+            List<Node> others = new ArrayList<>(List.of(n));
+            others.remove(n[i]);
+            n[i].start(peers(others.toArray(new Node[0])), "300ms");
+        }
+        clock.advance(1_000);
+        assertEquals(10, net.open());
+        for (Node x : n) {
+            assertTrue(x.engine.peers().stream().allMatch(p -> p.state == PeerState.CONNECTED), x.engine.peers().toString());
+        }
+    }
+
+    @Test
+    void whenBothSidesDialTheyKeepTheSameConnectionAndNothingCountsAsAFailure() throws Exception {
+        Node a = node("a", "127.0.0.2:7800");
+        Node b = node("b", "127.0.0.3:7800");
+        // Pinned ids on one side only: the two sides disagree on who dials, so both dial at once.
+        a.start(b.identity.id() + "@" + peers(b), "1s");
+        b.start(peers(a), "1s");
+        a.engine.reconnect(ConfigValues.format(b.listen));
+        b.engine.reconnect(ConfigValues.format(a.listen));
+        clock.advance(100);
+        assertEquals(1, net.open(), "converged to one link");
+        assertEquals(PeerState.CONNECTED, a.peer(b).state);
+        assertEquals(PeerState.CONNECTED, b.peer(a).state);
+        assertEquals(0, a.peer(b).consecutiveFailures);
+        assertEquals(0, b.peer(a).consecutiveFailures);
+        assertTrue(net.connections.stream().filter(c -> !c.open).count() >= 2, "a duplicate was closed");
+        clock.advance(5_000);
+        assertEquals(1, net.open(), "no reconnect storm");
+    }
+
+    @Test
+    void aDesignatedDialerThatDoesNotDialDoesNotStrandThePair() throws Exception {
+        Node a = node("a", "127.0.0.2:7800");
+        Node b = node("b", "127.0.0.3:7800");
+        // a is the designated dialer (lower endpoint) but does not know b (misconfigured, or it gave up)
+        a.start("", "1s");
+        b.start(peers(a), "1s");
+        assertFalse(b.peer(a).dialer);
+        clock.advance(700);
+        assertEquals(PeerState.IDLE, b.peer(a).state, "b first waits for the designated dialer");
+        clock.advance(400);
+        assertEquals(PeerState.CONNECTED, b.peer(a).state, "then dials itself within dial.grace");
+        assertFalse(a.engine.peers().get(0).configured);
+    }
+
+    @Test
+    void aKilledPeerIsRetriedWithBackoffAndReconnectedWhenItReturns() throws Exception {
+        Node a = node("a", "127.0.0.2:7800");
+        Node b = node("b", "127.0.0.3:7800");
+        a.start(peers(b), "1s");
+        b.start(peers(a), "1s");
+        clock.advance(1_000);
+        assertEquals(PeerState.CONNECTED, a.peer(b).state);
+        // kill b: its listener and connections vanish
+        b.engine.stop();
+        clock.advance(10);
+        assertTrue(a.peer(b).state == PeerState.BACKOFF || a.peer(b).state == PeerState.CONNECTING);
+        assertEquals(1, a.peer(b).consecutiveFailures, "a stable link was lost: counting starts at one");
+        clock.advance(2_000);
+        assertTrue(a.peer(b).consecutiveFailures >= 2, "backing off against the dead peer");
+        Node b2 = node("b", "127.0.0.3:7800"); // same key, restarted
+        b2.start(peers(a), "1s");
+        clock.advance(1_500);
+        assertEquals(PeerState.CONNECTED, a.peer(b2).state);
+        assertEquals(1, net.open());
+    }
+
+    @Test
+    void aPeerThatAcceptsAndDropsAtOnceKeepsBackingOff() throws Exception {
+        Node a = node("a", "127.0.0.2:7800");
+        Node b = node("b", "127.0.0.3:7800");
+        a.start(peers(b), "300ms");
+        b.start(peers(a), "300ms");
+        // b drops every link right after the handshake, long before it is stable (500ms)
+        for (int i = 1; i <= 3; i++) {
+            awaitConnected(a, b);
+            b.engine.stop();
+            b = node("b", "127.0.0.3:7800");
+            b.start(peers(a), "300ms");
+            clock.advance(5);
+            assertEquals(i, a.peer(b).consecutiveFailures, "no reset without a stable connection");
+        }
+        awaitConnected(a, b);
+        clock.advance(400);
+        assertEquals(3, a.peer(b).consecutiveFailures, "not stable yet");
+        clock.advance(200);
+        assertEquals(0, a.peer(b).consecutiveFailures, "reset once the link proved stable");
+    }
+
+    private void awaitConnected(Node a, Node b) {
+        long deadline = clock.now() + 30_000;
+        while (clock.now() < deadline && a.peer(b).state != PeerState.CONNECTED) {
+            clock.advance(1);
+        }
+        assertEquals(PeerState.CONNECTED, a.peer(b).state);
+    }
+
+    @Test
+    void masternodesAreParkedAndReprobedFullNodesWaitAndBothComeBackOnReconnectOrDialIn() throws Exception {
+        Node a = node("a", "127.0.0.2:7800");
+        Node ghost = node("ghost", "127.0.0.9:7800");
+        a.start(peers(ghost), "100ms");
+        clock.advance(5_000);
+        PeerDTO p = a.peer(ghost);
+        assertEquals(PeerState.PARKED, p.state);
+        assertEquals(5, p.consecutiveFailures);
+        assertTrue(p.nextAttemptAt > 0, "a parked masternode is re-probed");
+        assertTrue(a.log.has("WARN", "giving up fast retries"));
+        clock.advance(10_000);
+        assertEquals(6, a.peer(ghost).consecutiveFailures, "one slow probe");
+
+        // the peer comes back and dials in: revived at once
+        ghost.start(peers(a), "100ms");
+        clock.advance(200);
+        assertEquals(PeerState.CONNECTED, a.peer(ghost).state);
+    }
+
+    @Test
+    void fullNodesWaitWhenParkedUntilAnOperatorReconnects() throws Exception {
+        Node a = node("a", "127.0.0.2:7800");
+        Node full = node("full", "127.0.0.9:7800");
+        full.role = "fullnode";
+        a.start(peers(full), "100ms");
+        full.start(peers(a), "100ms");
+        clock.advance(300);
+        assertEquals("fullnode", a.peer(full).role, "the role announced in the hello");
+        full.engine.stop();
+        clock.advance(5_000);
+        PeerDTO p = a.peer(full);
+        assertEquals(PeerState.PARKED, p.state);
+        assertEquals(3, p.consecutiveFailures);
+        assertEquals(0, p.nextAttemptAt, "a parked full node waits");
+        clock.advance(60_000);
+        assertEquals(3, a.peer(full).consecutiveFailures, "no probes for full nodes");
+        a.engine.reconnect(ConfigValues.format(full.listen));
+        assertEquals(0, a.peer(full).consecutiveFailures);
+        clock.advance(10);
+        assertEquals(1, a.peer(full).consecutiveFailures, "the operator's attempt ran");
+    }
+
+    @Test
+    void aSilentPeerIsCaughtByTheHeartbeat() throws Exception {
+        Node a = node("a", "127.0.0.2:7800");
+        Node b = node("b", "127.0.0.3:7800");
+        a.start(peers(b), "1s");
+        b.start(peers(a), "1s");
+        clock.advance(500);
+        net.silence(b.listen);
+        long start = clock.now();
+        while (a.peer(b).state == PeerState.CONNECTED && clock.now() - start < 10_000) {
+            clock.advance(1);
+        }
+        long detected = clock.now() - start;
+        // interval 100, timeout 50, missed 3: at most missed × interval + timeout
+        assertTrue(detected <= 3 * 100 + 50 + 2, "detected after " + detected + "ms");
+        assertEquals(CloseReason.TIMEOUT, a.peer(b).lastCloseReason);
+    }
+
+    @Test
+    void aNodeFrozenAndResumedSendsOnePingNotAFlood() throws Exception {
+        Node a = node("a", "127.0.0.2:7800");
+        Node b = node("b", "127.0.0.3:7800");
+        a.start(peers(b), "1s");
+        b.start(peers(a), "1s");
+        clock.advance(500);
+        long pingsBefore = countPings();
+        clock.freeze(20_000);
+        clock.advance(2);
+        assertTrue(countPings() - pingsBefore <= 2, "at most one ping per side after the stall");
+        clock.advance(500);
+        assertEquals(PeerState.CONNECTED, a.peer(b).state, "the peers did not drop each other");
+    }
+
+    private long countPings() {
+        return net.pings;
+    }
+
+    @Test
+    void healthAndRetryCanBeAbsentWithoutDroppingTheLink() throws Exception {
+        Node a = node("a", "127.0.0.2:7800");
+        Node b = node("b", "127.0.0.3:7800");
+        a.start(peers(b), "1s");
+        b.start(peers(a), "1s");
+        clock.advance(300);
+        HealthMonitor h = a.health;
+        a.health = null;
+        a.retry = null;
+        a.engine.servicesChanged();
+        clock.advance(5_000);
+        assertEquals(PeerState.CONNECTED, a.peer(b).state);
+        a.health = h;
+        a.retry = new TestRetry();
+        a.engine.servicesChanged();
+        clock.advance(1_000);
+        assertEquals(PeerState.CONNECTED, a.peer(b).state);
+        assertTrue(a.peer(b).rttLastMicros >= 0, "pings resumed");
+    }
+
+    @Test
+    void linksReformWhenTheTransportComesBack() throws Exception {
+        Node a = node("a", "127.0.0.2:7800");
+        Node b = node("b", "127.0.0.3:7800");
+        a.start(peers(b), "200ms");
+        b.start(peers(a), "200ms");
+        clock.advance(300);
+        // the transport bundle of a is updated: its connections close with SHUTDOWN, the service goes away
+        a.transport = null;
+        net.connections.stream().filter(c -> c.open).forEach(c -> c.close(CloseReason.SHUTDOWN, "transport stopped"));
+        net.listening.remove(a.listen);
+        a.engine.servicesChanged();
+        clock.advance(2_000);
+        assertFalse(a.engine.node().listening);
+        assertEquals(List.of("transport"), a.engine.node().missing);
+        a.transport = net.transport();
+        a.engine.servicesChanged();
+        clock.advance(1_000);
+        assertEquals(PeerState.CONNECTED, a.peer(b).state);
+        assertEquals(PeerState.CONNECTED, b.peer(a).state);
+        assertEquals(1, net.open());
+    }
+
+    @Test
+    void selfConnectionAndWrongPinnedIdAreRefusedWithAReason() throws Exception {
+        Node a = node("a", "127.0.0.2:7800");
+        Node b = node("b", "127.0.0.3:7800");
+        Node c = node("c", "127.0.0.4:7800");
+        a.start(c.identity.id() + "@" + peers(b), "1s"); // pinned to c's id, but b listens there
+        b.start(peers(a), "1s");
+        clock.advance(300);
+        assertNotEquals(PeerState.CONNECTED, a.peer(b).state);
+        assertTrue(a.log.has("WARN", "expected node " + c.identity.id()), a.log.lines().toString());
+        assertTrue(b.log.has("WARN", "refused the connection: expected node"), b.log.lines().toString());
+        assertEquals(CloseReason.REFUSED, a.peer(b).lastCloseReason);
+    }
+
+    @Test
+    void garbageFromAPeerClosesOnlyThatConnection() throws Exception {
+        Node a = node("a", "127.0.0.2:7800");
+        Node b = node("b", "127.0.0.3:7800");
+        Node c = node("c", "127.0.0.4:7800");
+        a.start(peers(b, c), "1s");
+        b.start(peers(a), "1s");
+        c.start(peers(a), "1s");
+        clock.advance(300);
+        FakeNetwork.FakeConnection fromB = net.connections.stream()
+            .filter(x -> x.open && x.local.getAddress().equals(b.listen.getAddress())).findFirst().orElseThrow();
+        fromB.send(new byte[] {99, 1, 2, 3});
+        clock.advance(5);
+        assertTrue(a.log.has("WARN", "protocol error from"), a.log.lines().toString());
+        assertEquals(PeerState.CONNECTED, a.peer(c).state, "other links unaffected");
+        clock.advance(1_000);
+        assertEquals(PeerState.CONNECTED, a.peer(b).state, "and the bad one is re-formed");
+    }
+
+    @Test
+    void messagesReachHandlersAndSendingToADisconnectedPeerFailsVisibly() throws Exception {
+        Node a = node("a", "127.0.0.2:7800");
+        Node b = node("b", "127.0.0.3:7800");
+        Node ghost = node("ghost", "127.0.0.9:7800");
+        a.start(peers(b, ghost), "1s");
+        b.start(peers(a), "1s");
+        clock.advance(300);
+        a.engine.send(b.identity.id(), "blocks", "hello".getBytes(StandardCharsets.UTF_8));
+        a.engine.broadcast("tx", "all".getBytes(StandardCharsets.UTF_8));
+        clock.advance(10);
+        assertEquals(List.of("blocks:hello", "tx:all"), b.messages);
+        CompletionException e = assertThrows(CompletionException.class,
+            () -> a.engine.send(ConfigValues.format(ghost.listen), "x", new byte[0]).toCompletableFuture().join());
+        assertTrue(e.getCause() instanceof IllegalStateException);
+        assertTrue(e.getCause().getMessage().contains("is not connected"));
+        assertThrows(IllegalArgumentException.class, () -> a.engine.peer("127.0.0.77:1"));
+        assertThrows(IllegalArgumentException.class, () -> a.engine.peer("zz"));
+    }
+
+    @Test
+    void removingAPeerFromTheConfigurationClosesItsLinkAndAddingOneDialsIt() throws Exception {
+        Node a = node("a", "127.0.0.2:7800");
+        Node b = node("b", "127.0.0.3:7800");
+        Node c = node("c", "127.0.0.4:7800");
+        a.start(peers(b), "200ms");
+        b.start(peers(a), "200ms");
+        c.start(peers(a), "200ms");
+        clock.advance(500);
+        a.engine.reconfigure(a.settings(peers(c), "200ms"));
+        clock.advance(500);
+        assertEquals(PeerState.CONNECTED, a.peer(c).state);
+        assertEquals(CloseReason.ADMIN, b.peer(a).lastCloseReason);
+        // b still lists a and dials it again; a accepts it as a peer it does not dial itself
+        assertFalse(a.peer(b).configured);
+        b.engine.reconfigure(b.settings("", "200ms"));
+        clock.advance(500);
+        assertThrows(IllegalArgumentException.class, () -> a.peer(b), "gone once neither side wants the link");
+    }
+}

@@ -1,0 +1,131 @@
+package io.meshnode.shell.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.felix.gogo.runtime.CommandProcessorImpl;
+import org.apache.felix.gogo.runtime.threadio.ThreadIOImpl;
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Converter;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+
+import io.meshnode.api.testing.RecordingLogger;
+
+/**
+ * The commands and the converter inside the real Gogo runtime (no framework): how it parses flags, picks
+ * overloads, resolves unscoped names, reports exceptions and formats results, the way the console does.
+ */
+class GogoRuntimeTest {
+    private final FakeMesh mesh = new FakeMesh();
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private ThreadIOImpl threadIO;
+    private CommandProcessorImpl processor;
+    private CommandSession session;
+
+    @BeforeEach
+    void console() {
+        mesh.peers.add(FakeMesh.connected());
+        mesh.peers.add(FakeMesh.parked());
+        mesh.peers.add(FakeMesh.idle("10.0.0.9:7800"));
+        threadIO = new ThreadIOImpl();
+        threadIO.start();
+        processor = new CommandProcessorImpl(threadIO);
+        MeshCommands commands = new MeshCommands(mesh);
+        for (String f : List.of("status", "peers", "peer", "reconnect")) {
+            processor.addCommand("mesh", commands, f);
+        }
+        Bundle framework = Stub.of(Bundle.class, Map.of("stop", a -> {
+            stopped.countDown();
+            return null;
+        }));
+        NodeCommands node = new NodeCommands(Stub.of(BundleContext.class, Map.of("getBundle", a -> framework)),
+            new RecordingLogger().logger());
+        for (String f : List.of("exit", "shutdown")) {
+            processor.addCommand("node", node, f);
+        }
+        processor.addConverter(new MeshConverter(Clock.fixed(Instant.ofEpochMilli(FakeMesh.NOW), ZoneOffset.UTC)));
+        session = processor.createSession(new ByteArrayInputStream(new byte[0]), out, out);
+    }
+
+    @AfterEach
+    void close() {
+        session.close();
+        processor.stop();
+        threadIO.stop();
+    }
+
+    private String run(String line) throws Exception {
+        return session.format(session.execute(line), Converter.INSPECT).toString();
+    }
+
+    @Test
+    void peersWithAStateFlagPrintsTheMatchingPeersAsATable() throws Exception {
+        assertEquals(String.join("\n",
+            "ID            ADDRESS         ROLE        STATE      DIR  UPTIME      RTT  FAIL  NEXT   LAST-CLOSE",
+            "9f2c4e1a7b3d  127.0.0.2:7800  masternode  CONNECTED  out   1h02m  0.31 ms     2  in 3s  TIMEOUT 12s ago"),
+            run("peers --state connected"));
+        assertEquals(run("peers --state CONNECTED"), run("mesh:peers -s Connected"));
+        assertEquals(3, ((List<?>) session.execute("peers")).size());
+    }
+
+    @Test
+    void aBadStateIsRefusedWithTheValidOnes() {
+        Exception e = assertThrows(IllegalArgumentException.class, () -> session.execute("peers --state up"));
+        assertEquals("unknown peer state 'up'; valid states: IDLE, CONNECTING, HANDSHAKING, CONNECTED, BACKOFF, PARKED",
+            e.getMessage());
+    }
+
+    @Test
+    void reconnectPicksTheOverloadByItsArguments() throws Exception {
+        assertEquals("reconnecting 41d07a55e9c3 127.0.0.3:7801 (was PARKED, 20 failures)", run("reconnect 41d07a"));
+        assertEquals(String.join("\n",
+            "reconnecting 9f2c4e1a7b3d 127.0.0.2:7800 (was CONNECTED, 2 failures)",
+            "reconnecting 41d07a55e9c3 127.0.0.3:7801 (was CONNECTING, 0 failures)",
+            "reconnecting - 10.0.0.9:7800 (was IDLE, 0 failures)"), run("reconnect --all"));
+        assertEquals(String.join("\n",
+            "reconnecting 9f2c4e1a7b3d 127.0.0.2:7800 (was CONNECTING, 0 failures)",
+            "reconnecting - 10.0.0.9:7800 (was CONNECTING, 0 failures)"), run("reconnect 9f2c 10.0.0.9:7800"));
+        for (String line : List.of("reconnect", "reconnect --all 9f2c")) {
+            Exception e = assertThrows(IllegalArgumentException.class, () -> session.execute(line));
+            assertTrue(e.getMessage().endsWith("or give --all (not both)"), e.getMessage());
+        }
+    }
+
+    @Test
+    void anUnknownPeerReachesTheConsoleWithTheMeshsMessage() {
+        Exception e = assertThrows(IllegalArgumentException.class, () -> session.execute("reconnect 127.0.0.9:7800"));
+        assertEquals("no peer matches '127.0.0.9:7800'", e.getMessage());
+        assertEquals(List.of(), mesh.reconnected);
+    }
+
+    @Test
+    void peerAndStatusPrintTheirViews() throws Exception {
+        assertTrue(run("peer 9f2c").startsWith("id                 " + FakeMesh.ID + "\naddress            127.0.0.2:7800\n"));
+        assertTrue(run("status").startsWith("node " + mesh.node.id + " masternode listening on 127.0.0.1:7800\n"
+            + "peers 3: 1 IDLE, 1 CONNECTED, 1 PARKED\n\nID  "));
+    }
+
+    @Test
+    void exitWithoutAScopeStopsTheFramework() throws Exception {
+        session.execute("exit");
+        assertTrue(stopped.await(10, TimeUnit.SECONDS));
+        assertEquals("stopping node\n", out.toString(StandardCharsets.UTF_8));
+    }
+}

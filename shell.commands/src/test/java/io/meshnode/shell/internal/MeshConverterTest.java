@@ -1,0 +1,169 @@
+package io.meshnode.shell.internal;
+
+import static io.meshnode.shell.internal.FakeMesh.NOW;
+import static org.apache.felix.service.command.Converter.INSPECT;
+import static org.apache.felix.service.command.Converter.LINE;
+import static org.apache.felix.service.command.Converter.PART;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import io.meshnode.api.mesh.PeerDTO;
+
+class MeshConverterTest {
+    private final MeshConverter converter = new MeshConverter(Clock.fixed(Instant.ofEpochMilli(NOW), ZoneOffset.UTC));
+    private final FakeMesh mesh = new FakeMesh();
+
+    private String format(Object o, int level) {
+        return String.valueOf(converter.format(o, level, null));
+    }
+
+    @Test
+    void inspectShowsEveryFieldWithLocalTimesRelativeTimesAndRttInMilliseconds() {
+        assertEquals(String.join("\n",
+            "id                 " + FakeMesh.ID,
+            "address            127.0.0.2:7800",
+            "role               masternode",
+            "state              CONNECTED",
+            "direction          OUTBOUND",
+            "pinned             yes",
+            "configured         yes",
+            "dialer             yes",
+            "connected since    2025-03-01T10:57:57.000 (1h02m ago)",
+            "rtt last           0.31 ms",
+            "rtt min            0.25 ms",
+            "rtt avg            1.42 ms",
+            "missed pings       1",
+            "failures           2",
+            "next attempt       2025-03-01T12:00:03.000 (in 3s)",
+            "last close         TIMEOUT",
+            "last close detail  3 pings unanswered",
+            "last close at      2025-03-01T11:59:48.000 (12s ago)"), format(FakeMesh.connected(), INSPECT));
+    }
+
+    @Test
+    void inspectShowsADashForWhatIsNotKnownOrNotApplicable() {
+        assertEquals(String.join("\n",
+            "id                 -",
+            "address            10.0.0.9:7800",
+            "role               fullnode",
+            "state              IDLE",
+            "direction          -",
+            "pinned             no",
+            "configured         yes",
+            "dialer             no",
+            "connected since    -",
+            "rtt last           -",
+            "rtt min            -",
+            "rtt avg            -",
+            "missed pings       0",
+            "failures           0",
+            "next attempt       -",
+            "last close         -",
+            "last close detail  -",
+            "last close at      -"), format(FakeMesh.idle("10.0.0.9:7800"), INSPECT));
+    }
+
+    @Test
+    void timesAreShownInTheClocksZone() {
+        MeshConverter paris = new MeshConverter(Clock.fixed(Instant.ofEpochMilli(NOW), ZoneId.of("Europe/Paris")));
+        String detail = paris.format(FakeMesh.connected(), INSPECT, null).toString();
+        assertEquals("last close at      2025-03-01T12:59:48.000 (12s ago)", detail.substring(detail.lastIndexOf('\n') + 1));
+    }
+
+    @Test
+    void aLoneLineUsesFixedMinimumWidthsSoRowsOfSeparateCallsLineUp() {
+        assertEquals("9f2c4e1a7b3d  127.0.0.2:7800         masternode  CONNECTED    out    1h02m    0.31 ms     2  in 3s"
+            + "    TIMEOUT 12s ago", format(FakeMesh.connected(), LINE));
+        assertEquals("-             10.0.0.9:7800          fullnode    IDLE         -          -          -     0  -"
+            + "        -", format(FakeMesh.idle("10.0.0.9:7800"), LINE));
+        assertEquals("-             -                      -           -            -          -          -     0  -"
+            + "        -", format(new PeerDTO(), LINE));
+    }
+
+    @Test
+    void partIsTheShortIdAtTheAddress() {
+        assertEquals("9f2c4e1a7b3d@127.0.0.2:7800", format(FakeMesh.connected(), PART));
+        assertEquals("10.0.0.9:7800", format(FakeMesh.idle("10.0.0.9:7800"), PART));
+    }
+
+    @Test
+    void aPeerTableHasAHeaderAndColumnsAsWideAsTheirWidestCell() {
+        PeerTable table = new PeerTable(List.of(FakeMesh.connected(), FakeMesh.parked(), FakeMesh.idle("[fd00::1]:7800")));
+        String text = format(table, INSPECT);
+        assertEquals(String.join("\n",
+            "ID            ADDRESS         ROLE        STATE      DIR  UPTIME      RTT  FAIL  NEXT      LAST-CLOSE",
+            "9f2c4e1a7b3d  127.0.0.2:7800  masternode  CONNECTED  out   1h02m  0.31 ms     2  in 3s     TIMEOUT 12s ago",
+            "41d07a55e9c3  127.0.0.3:7801  masternode  PARKED     -         -        -    20  in 4m32s  CONNECT_FAILED 28s ago",
+            "-             [fd00::1]:7800  fullnode    IDLE       -         -        -     0  -         -"), text);
+        assertEquals("[9f2c4e1a7b3d@127.0.0.2:7800, 41d07a55e9c3@127.0.0.3:7801, [fd00::1]:7800]", format(table, LINE));
+        assertEquals("no peers", format(new PeerTable(List.of()), INSPECT));
+    }
+
+    @Test
+    void statusHasAHeadlineTheCountsAndThePeerTable() {
+        mesh.peers.add(FakeMesh.connected());
+        mesh.peers.add(FakeMesh.parked());
+        NodeStatus status = new NodeStatus(mesh.node(), mesh.peers());
+        assertEquals(String.join("\n",
+            "node " + mesh.node.id + " masternode listening on 127.0.0.1:7800",
+            "peers 2: 1 CONNECTED, 1 PARKED",
+            "",
+            "ID            ADDRESS         ROLE        STATE      DIR  UPTIME      RTT  FAIL  NEXT      LAST-CLOSE",
+            "9f2c4e1a7b3d  127.0.0.2:7800  masternode  CONNECTED  out   1h02m  0.31 ms     2  in 3s     TIMEOUT 12s ago",
+            "41d07a55e9c3  127.0.0.3:7801  masternode  PARKED     -         -        -    20  in 4m32s  CONNECT_FAILED 28s ago"),
+            format(status, INSPECT));
+        assertEquals("node " + mesh.node.id + " masternode listening on 127.0.0.1:7800, peers 2: 1 CONNECTED, 1 PARKED",
+            format(status, LINE));
+        assertEquals("c0ffee001122", format(status, PART));
+    }
+
+    @Test
+    void aNodeThatIsNotListeningSaysWhatItWaitsFor() {
+        mesh.node.listening = false;
+        mesh.node.missing = List.of("transport");
+        assertEquals(String.join("\n",
+            "node " + mesh.node.id + " masternode NOT listening on 127.0.0.1:7800 (missing: transport)",
+            "peers 0"), format(new NodeStatus(mesh.node(), List.of()), INSPECT));
+        assertEquals(String.join("\n",
+            "node " + mesh.node.id + " masternode NOT listening on 127.0.0.1:7800 (missing: transport)",
+            "peers 0 (0 connected)"), format(mesh.node(), INSPECT));
+    }
+
+    @Test
+    void reconnectsSayWhatEachPeerWasBefore() {
+        PeerDTO after = FakeMesh.parked();
+        after.consecutiveFailures = 0;
+        PeerDTO once = FakeMesh.idle("10.0.0.9:7800");
+        once.consecutiveFailures = 1;
+        assertEquals(String.join("\n",
+            "reconnecting 41d07a55e9c3 127.0.0.3:7801 (was PARKED, 20 failures)",
+            "reconnecting - 10.0.0.9:7800 (was IDLE, 1 failure)"),
+            format(new Reconnects(List.of(FakeMesh.parked(), once), List.of(after, once)), INSPECT));
+        assertEquals("no peers to reconnect", format(new Reconnects(List.of(), List.of()), INSPECT));
+    }
+
+    @Test
+    void everythingElseIsLeftToGogo() throws Exception {
+        assertNull(converter.format("text", INSPECT, null));
+        assertNull(converter.format(List.of(FakeMesh.connected()), INSPECT, null));
+        assertNull(converter.format(42, LINE, null));
+        assertNull(converter.convert(PeerDTO.class, "9f2c"));
+    }
+
+    @Test
+    void durationsUseAtMostTwoUnits() {
+        assertEquals(List.of("0ms", "250ms", "12s", "4m05s", "3h07m", "2d04h"),
+            List.of(MeshConverter.compact(0), MeshConverter.compact(250), MeshConverter.compact(12_999),
+                MeshConverter.compact(245_000), MeshConverter.compact(11_220_000), MeshConverter.compact(187_200_000)));
+        assertEquals("in 3s", MeshConverter.relative(NOW + 3_000, NOW));
+        assertEquals("12s ago", MeshConverter.relative(NOW - 12_000, NOW));
+    }
+}
