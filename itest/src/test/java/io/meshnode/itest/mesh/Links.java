@@ -1,0 +1,76 @@
+package io.meshnode.itest.mesh;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Established TCP connections between a set of nodes, read from the kernel with {@code ss}: the
+ * ground truth for "one connection per pair". Each node has its own loopback address, so a
+ * connection is identified by the accepting node's listen endpoint and the dialing node's address.
+ */
+final class Links {
+    private Links() {}
+
+    /** @return every established connection accepted by one of the nodes from another, as "a<->b" pairs */
+    static List<String> between(Collection<NodeProcess> nodes) {
+        Set<String> listens = new HashSet<>();
+        nodes.forEach(n -> listens.add(n.listen));
+        List<String> pairs = new ArrayList<>();
+        for (String line : ss()) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length < 4) {
+                continue;
+            }
+            String local = f[2];
+            String peer = f[3];
+            if (!listens.contains(local)) {
+                continue;
+            }
+            String peerIp = peer.substring(0, peer.lastIndexOf(':'));
+            for (NodeProcess n : nodes) {
+                if (n.listen.startsWith(peerIp + ":") && !n.listen.equals(local)) {
+                    TreeSet<String> pair = new TreeSet<>(List.of(local, n.listen));
+                    pairs.add(String.join("<->", pair));
+                }
+            }
+        }
+        return pairs;
+    }
+
+    static int count(Collection<NodeProcess> nodes) {
+        return between(nodes).size();
+    }
+
+    static boolean fullMeshWithoutDuplicates(Collection<NodeProcess> nodes) {
+        List<String> pairs = between(nodes);
+        int n = nodes.size();
+        return pairs.size() == n * (n - 1) / 2 && new HashSet<>(pairs).size() == pairs.size();
+    }
+
+    private static List<String> ss() {
+        try {
+            Process p = new ProcessBuilder("ss", "-Htn", "state", "established").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor();
+            List<String> lines = new ArrayList<>();
+            for (String l : out.split("\n")) {
+                if (!l.isBlank()) {
+                    // ss -H with a state filter omits the state column: Recv-Q Send-Q Local Peer
+                    lines.add(l.trim());
+                }
+            }
+            return lines;
+        } catch (IOException e) {
+            throw new IllegalStateException("ss failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        }
+    }
+}
