@@ -268,6 +268,30 @@ public final class ConfigValues {
         }
     }
 
+    /** Shortens an IPv6 literal the usual way (RFC 5952): the longest run of zero groups becomes "::". */
+    private static String compress(String v6) {
+        int zone = v6.indexOf('%');
+        String[] groups = (zone >= 0 ? v6.substring(0, zone) : v6).split(":");
+        int bestStart = -1;
+        int bestLen = 1;
+        for (int i = 0; i < groups.length; i++) {
+            int j = i;
+            while (j < groups.length && groups[j].equals("0")) {
+                j++;
+            }
+            if (j - i > bestLen) {
+                bestStart = i;
+                bestLen = j - i;
+            }
+        }
+        if (bestStart < 0) {
+            return String.join(":", groups);
+        }
+        String head = String.join(":", java.util.Arrays.copyOfRange(groups, 0, bestStart));
+        String tail = String.join(":", java.util.Arrays.copyOfRange(groups, bestStart + bestLen, groups.length));
+        return head + "::" + tail;
+    }
+
     /**
      * Formats an endpoint as {@code host:port} with the numeric address ({@code [v6]:port} for IPv6).
      *
@@ -281,7 +305,7 @@ public final class ConfigValues {
         InetAddress a = address.getAddress();
         String host = a == null ? address.getHostString() : a.getHostAddress();
         if (host.indexOf(':') >= 0) {
-            host = "[" + host + "]";
+            host = "[" + compress(host) + "]";
         }
         return host + ":" + address.getPort();
     }

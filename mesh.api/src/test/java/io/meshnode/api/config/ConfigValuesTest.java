@@ -1,0 +1,54 @@
+package io.meshnode.api.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+class ConfigValuesTest {
+
+    @Test
+    void durationsTakeAUnit() {
+        assertEquals(Duration.ofMillis(250), ConfigValues.parseDuration("250ms"));
+        assertEquals(Duration.ofSeconds(30), ConfigValues.parseDuration(" 30s "));
+        assertEquals(Duration.ofMinutes(5), ConfigValues.parseDuration("5m"));
+        assertEquals(Duration.ofMillis(1500), ConfigValues.parseDuration("1.5s"));
+        assertEquals(Duration.ofHours(2), ConfigValues.parseDuration("2h"));
+        assertEquals(Duration.ofSeconds(30), ConfigValues.parseDuration("PT30S"));
+        assertNull(ConfigValues.parseDuration("30"), "a bare number is ambiguous");
+        assertNull(ConfigValues.parseDuration("-5s"));
+        assertNull(ConfigValues.parseDuration("soon"));
+        assertEquals("250ms", ConfigValues.format(Duration.ofMillis(250)));
+        assertEquals("5m", ConfigValues.format(Duration.ofMinutes(5)));
+    }
+
+    @Test
+    void errorsNameTheFileAndTheKey() {
+        ConfigValues v = ConfigValues.of(Map.of(ConfigValues.FILEINSTALL_FILENAME, "file:/srv/node/etc/meshnode.heartbeat.cfg"),
+            "meshnode.heartbeat");
+        ConfigException e = assertThrows(ConfigException.class, () -> v.duration("interval", "abc"));
+        assertEquals("etc/meshnode.heartbeat.cfg: interval = 'abc' is invalid: expected a duration with a unit, e.g. 250ms, 30s, 5m",
+            e.getMessage());
+        assertEquals("interval", e.key());
+        ConfigValues pid = ConfigValues.of(Map.of(), "meshnode.retry");
+        assertTrue(assertThrows(ConfigException.class, () -> pid.integer("missed", "x", 1, 10)).getMessage()
+            .startsWith("configuration meshnode.retry: missed = 'x'"));
+        assertThrows(ConfigException.class, () -> pid.integer("missed", "0", 1, 10));
+        assertThrows(ConfigException.class, () -> pid.positiveDuration("interval", "0ms"));
+    }
+
+    @Test
+    void endpointsAreNumericHostPort() {
+        assertEquals("127.0.0.2:7800", ConfigValues.format(ConfigValues.parseEndpoint("127.0.0.2:7800")));
+        assertEquals("[::1]:7800", ConfigValues.format(ConfigValues.parseEndpoint("[::1]:7800")));
+        assertThrows(IllegalArgumentException.class, () -> ConfigValues.parseEndpoint("127.0.0.2"));
+        assertThrows(IllegalArgumentException.class, () -> ConfigValues.parseEndpoint("127.0.0.2:99999"));
+        assertThrows(IllegalArgumentException.class, () -> ConfigValues.parseEndpoint("::1:7800"));
+        assertThrows(IllegalArgumentException.class, () -> ConfigValues.parseEndpoint("no.such.host.invalid:1"));
+    }
+}
