@@ -47,6 +47,12 @@ public final class Main {
         // The launcher empties this folder at every start (launch.keep=false): a clean cache, and no
         // osgi.*.fw folder in java.io.tmpdir.
         System.setProperty("launch.storage.dir", data.resolve("framework").toString());
+        // The console (gogo.jline) sits at start level 2 (cnf/framework.bnd). The launcher sets the
+        // framework to the beginning level only after starting the bundles, which would undo
+        // shell.commands raising it; so the beginning level is chosen here, by the same rule.
+        if (interactive()) {
+            System.setProperty("org.osgi.framework.startlevel.beginning", "2");
+        }
 
         try {
             Class.forName("aQute.launcher.pre.EmbeddedLauncher")
@@ -57,4 +63,10 @@ public final class Main {
         }
     }
 
+    /** {@code meshnode.console=true|false} if set, else whether a terminal is attached. */
+    private static boolean interactive() {
+        String console = System.getProperty("meshnode.console", "").trim();
+        return console.equalsIgnoreCase("true")
+            || !console.equalsIgnoreCase("false") && System.console() != null;
+    }
 }

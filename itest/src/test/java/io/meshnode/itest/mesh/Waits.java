@@ -14,7 +14,7 @@ final class Waits {
     }
 
     /** @return how long it took */
-    static Duration until(Duration timeout, BooleanSupplier condition, Supplier<String> describe) {
+    static Duration until(Duration timeout, BooleanSupplier condition, Supplier<?> describe) {
         long start = System.nanoTime();
         long deadline = start + timeout.toNanos();
         while (!condition.getAsBoolean()) {

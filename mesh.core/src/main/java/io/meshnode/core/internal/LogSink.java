@@ -64,7 +64,9 @@ public class LogSink implements LogListener {
     @Override
     public void logged(LogEntry entry) {
         LogLevel level = entry.getLogLevel();
-        if (!level.implies(LogLevel.INFO)) {
+        boolean warning = LogLevel.WARN.implies(level);
+        // Framework events (bundle started, service registered) are noise unless something went wrong.
+        if (!LogLevel.INFO.implies(level) || !warning && entry.getLoggerName().startsWith("Events.")) {
             return;
         }
         String bundle = entry.getBundle() == null ? "-" : entry.getBundle().getSymbolicName();
@@ -81,7 +83,7 @@ public class LogSink implements LogListener {
                 }
             }
         }
-        if (level.implies(LogLevel.WARN)) {
+        if (warning) {
             console.println(level + " [" + bundle + "] " + entry.getMessage());
         }
     }

@@ -165,7 +165,7 @@ final class MeshEngine {
             if (t != null) {
                 listen();
             } else if (listenerWasBound()) {
-                log.warn("no transport service: not listening; links re-form when a transport returns");
+                log.info("transport service gone: not listening; links re-form when a transport returns");
             }
         }
         for (Peer p : peers.values()) {

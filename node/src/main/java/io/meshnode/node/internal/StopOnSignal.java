@@ -9,30 +9,23 @@ import org.osgi.framework.launch.Framework;
 /**
  * Stops the framework when the JVM shuts down (SIGTERM, SIGINT), so components deactivate and
  * close their sockets; the bnd launcher itself only exits. Started by the launcher as an
- * Embedded-Activator of the -runpath (see bnd.bnd) with the system bundle context.
+ * Embedded-Activator of the -runpath (see bnd.bnd) with the system bundle context, after it has
+ * installed and started the bundles: a signal during installation just ends the JVM, instead of
+ * stopping the framework under the launcher's feet.
  */
 public final class StopOnSignal implements BundleActivator {
-    /** Read by the launcher: start right after framework init, before any bundle starts. */
-    public static final String IMMEDIATE = "AFTER_FRAMEWORK_INIT";
     private static final long STOP_TIMEOUT_MS = 10_000;
-
-    private Thread hook;
 
     @Override
     public void start(BundleContext context) {
         Framework framework = (Framework) context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION);
-        hook = new Thread(() -> stop(framework), "meshnode-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(framework), "meshnode-shutdown"));
     }
 
+    // The launcher never stops embedded activators. After `stop 0` the hook finds the framework
+    // stopped already and only reports it.
     @Override
-    public void stop(BundleContext context) {
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException alreadyShuttingDown) {
-            // the hook is running or has run
-        }
-    }
+    public void stop(BundleContext context) {}
 
     private static void stop(Framework framework) {
         try {

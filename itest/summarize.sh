@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Prints what the in-framework run executed (bnd-testing prints no totals) and fails the build
+# when nothing ran or anything failed. Argument: the folder bnd-testing writes JUnit XML to.
+set -euo pipefail
+reports=${1:?usage: summarize.sh <test-reports dir>}
+
+shopt -s globstar nullglob
+files=("$reports"/**/TEST-*.xml)
+if (( ${#files[@]} == 0 )); then
+    echo "[itest] no tests ran: no JUnit XML under $reports (no Test-Cases in itest/bnd.bnd, or the framework did not start: see above)" >&2
+    exit 1
+fi
+
+# Totals from the <testsuite> start tags; a failed test is the <testcase> before a <failure>/<error> tag.
+awk '
+    function attr(line, key) {
+        return match(line, " " key "=\"[^\"]*\"") ? substr(line, RSTART + length(key) + 3, RLENGTH - length(key) - 4) : ""
+    }
+    /<testsuite / { tests += attr($0, "tests"); failures += attr($0, "failures")
+                    errors += attr($0, "errors"); skipped += attr($0, "skipped") }
+    /<testcase /  { test = attr($0, "classname") "." attr($0, "name") }
+    /<(failure|error)[ >]/ { failed[++n] = unescape(test ": " attr($0 "\"", "message")) }
+    function unescape(s) {
+        gsub(/&lt;/, "<", s); gsub(/&gt;/, ">", s); gsub(/&quot;/, "\"", s); gsub(/&apos;/, "\047", s); gsub(/&amp;/, "\\&", s)
+        return s
+    }
+    END {
+        printf "[itest] %d tests, %d failures, %d errors, %d skipped\n", tests, failures, errors, skipped
+        for (i = 1; i <= n; i++) print "[itest] FAILED " failed[i]
+        if (tests == 0) {
+            print "[itest] no tests ran: check Test-Cases in itest/bnd.bnd and the JUnit version (5.11.x with bnd-testing 7.1.0)"
+            exit 1
+        }
+        exit (failures + errors > 0)
+    }
+' "${files[@]}"
