@@ -27,8 +27,8 @@ final class Links {
             if (f.length < 4) {
                 continue;
             }
-            String local = f[2];
-            String peer = f[3];
+            String local = unmap(f[2]);
+            String peer = unmap(f[3]);
             if (!listens.contains(local)) {
                 continue;
             }
@@ -41,6 +41,26 @@ final class Links {
             }
         }
         return pairs;
+    }
+
+    /** @return the exact connections (both endpoints, ephemeral port included) between the nodes, sorted */
+    static List<String> connections(Collection<NodeProcess> nodes) {
+        Set<String> listens = new HashSet<>();
+        nodes.forEach(n -> listens.add(n.listen));
+        List<String> out = new ArrayList<>();
+        for (String line : ss()) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 4 && listens.contains(unmap(f[2]))) {
+                out.add(unmap(f[2]) + "<-" + unmap(f[3]));
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+
+    /** {@code [::ffff:127.0.0.2]:7800} (a dual-stack socket) is {@code 127.0.0.2:7800}. */
+    private static String unmap(String endpoint) {
+        return endpoint.startsWith("[::ffff:") ? endpoint.substring(8).replace("]", "") : endpoint;
     }
 
     static int count(Collection<NodeProcess> nodes) {

@@ -11,6 +11,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * after a full build. Results are printed as "BENCH ..." lines.
  */
 class MeshBench {
-    @TempDir
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path root;
 
     private final int port = ThreadLocalRandom.current().nextInt(20_000, 40_000);

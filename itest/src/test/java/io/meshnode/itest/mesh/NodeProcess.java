@@ -48,7 +48,8 @@ final class NodeProcess implements AutoCloseable {
         set("retry", "max", "400ms");
         set("retry", "stable", "300ms");
         set("transport", "connect.timeout", "100ms");
-        set("transport", "handshake.timeout", "500ms");
+        // Generous: several cold JVMs start at once on two cores and the first hello can take a while.
+        set("transport", "handshake.timeout", "3s");
         set("mesh", "dial.grace", "300ms");
     }
 

@@ -5,31 +5,49 @@ import java.util.concurrent.CountDownLatch;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.launch.Framework;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 
 /**
- * The launcher's main-thread service. The bnd launcher exits with 117 when the framework stops; it
- * exits with what this callable returns instead, so {@code stop 0}, {@code exit} and Ctrl-D end the
- * process with status 0. When this bundle is only being updated, it asks the launcher to wait for the
- * next callable rather than exit.
+ * The node's process life cycle, for the bnd launcher that runs it.
+ * <ul>
+ * <li>The launcher's main-thread service: the launcher exits with 117 when the framework stops, but
+ * with what this callable returns when there is one, so {@code stop 0}, {@code exit} and Ctrl-D end
+ * the process with status 0. When only this bundle is updated, it asks the launcher to wait for the
+ * next callable instead of exiting.</li>
+ * <li>A JVM shutdown hook, registered before the mesh can print its ready line, that stops the
+ * framework on SIGTERM/SIGINT so components close their sockets and send their goodbyes (the
+ * launcher itself would just let the JVM exit).</li>
+ * </ul>
  */
-@Component(service = Callable.class, property = "main.thread:Boolean=true")
+@Component(immediate = true, service = Callable.class, property = "main.thread:Boolean=true")
 public class NodeMain implements Callable<Integer> {
     /** The launcher's "wait for another main-thread service" code. */
     static final int RELISTEN = 198;
+    private static final long STOP_TIMEOUT_MS = 10_000;
 
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Bundle framework;
+    private final Thread hook;
 
     @Activate
     public NodeMain(BundleContext context) {
         framework = context.getBundle(0);
+        hook = new Thread(this::stopFramework, "meshnode-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
     }
 
     @Deactivate
     void deactivate() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // the JVM is shutting down: the hook is what is stopping us
+        }
         stopped.countDown();
     }
 
@@ -37,5 +55,19 @@ public class NodeMain implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         stopped.await();
         return framework.getState() == Bundle.STOPPING ? 0 : RELISTEN;
+    }
+
+    private void stopFramework() {
+        try {
+            framework.stop();
+            FrameworkEvent event = ((Framework) framework).waitForStop(STOP_TIMEOUT_MS);
+            if (event.getType() == FrameworkEvent.WAIT_TIMEDOUT) {
+                System.err.println("meshnode: the framework did not stop within " + STOP_TIMEOUT_MS + " ms");
+            } else {
+                System.out.println("meshnode stopped");
+            }
+        } catch (BundleException | InterruptedException | RuntimeException e) {
+            System.err.println("meshnode: stopping the framework failed: " + e);
+        }
     }
 }

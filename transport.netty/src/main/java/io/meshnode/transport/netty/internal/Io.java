@@ -1,6 +1,11 @@
 package io.meshnode.transport.netty.internal;
 
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.channels.spi.SelectorProvider;
+
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
@@ -8,33 +13,60 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 
-/** The I/O implementation: native epoll when it is usable, otherwise NIO. */
-record Io(String name, IoHandlerFactory handlerFactory, Class<? extends ServerChannel> serverChannel,
-    Class<? extends Channel> channel) {
+/**
+ * The I/O implementation: native epoll when it is usable, otherwise NIO. Sockets are opened in the
+ * family of the address they serve, so an IPv4 link shows as IPv4 in {@code ss} and to firewall rules
+ * (a dual-stack socket would show it as {@code ::ffff:a.b.c.d}).
+ */
+record Io(String name, IoHandlerFactory handlerFactory, boolean epoll) {
 
     static Io select(boolean tryEpoll) {
         if (tryEpoll) {
             try {
-                Io epoll = Native.ifAvailable();
-                if (epoll != null) {
-                    return epoll;
+                if (Native.available()) {
+                    return new Io("epoll", Native.factory(), true);
                 }
             } catch (LinkageError e) {
                 // io.netty.channel.epoll is an optional import: when it is not wired its classes are missing
             }
         }
-        return new Io("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class, NioSocketChannel.class);
+        return new Io("nio", NioIoHandler.newFactory(), false);
+    }
+
+    ChannelFactory<? extends ServerChannel> serverChannel(InetAddress address) {
+        SocketProtocolFamily family = family(address);
+        return epoll ? Native.server(family) : () -> new NioServerSocketChannel(SelectorProvider.provider(), family);
+    }
+
+    ChannelFactory<? extends Channel> channel(InetAddress address) {
+        SocketProtocolFamily family = family(address);
+        return epoll ? Native.client(family) : () -> new NioSocketChannel(SelectorProvider.provider(), family);
+    }
+
+    private static SocketProtocolFamily family(InetAddress address) {
+        return address instanceof Inet4Address ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6;
     }
 
     /** Kept in its own class so that verifying Io never needs the epoll classes. */
     private static final class Native {
-        static Io ifAvailable() {
-            return Epoll.isAvailable()
-                ? new Io("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class, EpollSocketChannel.class)
-                : null;
+        static boolean available() {
+            return Epoll.isAvailable();
+        }
+
+        static IoHandlerFactory factory() {
+            return EpollIoHandler.newFactory();
+        }
+
+        static ChannelFactory<? extends ServerChannel> server(SocketProtocolFamily family) {
+            return () -> new EpollServerSocketChannel(family);
+        }
+
+        static ChannelFactory<? extends Channel> client(SocketProtocolFamily family) {
+            return () -> new EpollSocketChannel(family);
         }
     }
 }

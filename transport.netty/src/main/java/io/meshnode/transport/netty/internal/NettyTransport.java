@@ -147,7 +147,7 @@ public class NettyTransport implements Transport {
         }
         ChannelFuture bound = new ServerBootstrap()
             .group(boss, workers)
-            .channel(io.serverChannel())
+            .channelFactory(io.serverChannel(address.getAddress()))
             .option(ChannelOption.SO_REUSEADDR, true)
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childOption(ChannelOption.SO_KEEPALIVE, true)
@@ -182,7 +182,7 @@ public class NettyTransport implements Transport {
         CompletableFuture<Connection> dial = new CompletableFuture<>();
         Bootstrap bootstrap = new Bootstrap()
             .group(workers)
-            .channel(io.channel())
+            .channelFactory(io.channel(remote.getAddress()))
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, settings.connectTimeoutMillis())
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.SO_KEEPALIVE, true)
