@@ -129,6 +129,7 @@ class MeshBench {
 
     /** The side that dialed the current link: its log says "(outbound". */
     private static NodeProcess dialerOf(NodeProcess a, NodeProcess b) {
+        Waits.until(Duration.ofSeconds(10), () -> !a.logLines("connected to " + b.shortId()).isEmpty(), a::log);
         List<String> lines = a.logLines("connected to " + b.shortId());
         return lines.get(lines.size() - 1).contains("(outbound") ? a : b;
     }
