@@ -58,6 +58,27 @@ final class Links {
         return out;
     }
 
+    /** @return the bytes sent so far on every established connection whose local address is {@code ip} */
+    static long bytesSent(String ip) {
+        long total = 0;
+        try {
+            Process p = new ProcessBuilder("ss", "-Htin", "state", "established", "src", ip).redirectErrorStream(true)
+                .start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("bytes_sent:(\\d+)").matcher(out);
+            while (m.find()) {
+                total += Long.parseLong(m.group(1));
+            }
+            return total;
+        } catch (IOException e) {
+            throw new IllegalStateException("ss failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return total;
+        }
+    }
+
     /** {@code [::ffff:127.0.0.2]:7800} (a dual-stack socket) is {@code 127.0.0.2:7800}. */
     private static String unmap(String endpoint) {
         return endpoint.startsWith("[::ffff:") ? endpoint.substring(8).replace("]", "") : endpoint;

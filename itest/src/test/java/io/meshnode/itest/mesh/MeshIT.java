@@ -157,6 +157,30 @@ class MeshIT {
     }
 
     @Test
+    void aNodeFrozenAndResumedSendsOnePingNotAFlood() throws Exception {
+        NodeProcess peer = node(0);
+        NodeProcess frozen = node(1);
+        // The peer barely pings and never gives up during the test; the frozen node pings every 50ms.
+        peer.set("heartbeat", "interval", "10s").set("heartbeat", "timeout", "5s").peers(frozen).start();
+        frozen.set("heartbeat", "interval", "50ms").set("heartbeat", "timeout", "40ms").set("heartbeat", "missed", "1000")
+            .peers(peer).start();
+        peer.awaitReady(READY);
+        frozen.awaitReady(READY);
+        List<NodeProcess> pair = List.of(peer, frozen);
+        awaitFullMesh(pair);
+        frozen.signal("STOP");
+        long before = Links.bytesSent(frozen.listen.split(":")[0]);
+        Waits.during(Duration.ofMillis(1500), () -> true, () -> ""); // 30 ping intervals pass while frozen
+        frozen.signal("CONT");
+        Waits.during(Duration.ofMillis(100), () -> true, () -> "");
+        long sent = Links.bytesSent(frozen.listen.split(":")[0]) - before;
+        // A ping is 21 bytes on the wire. Catching up would send ~30 at once; one ping, maybe two more
+        // on the normal 50ms schedule, and a pong or two are expected.
+        assertTrue(sent <= 8 * 21, "the resumed node sent " + sent + " bytes in its first 100ms");
+        assertEquals(1, Links.count(pair), "and the link survived");
+    }
+
+    @Test
     void garbageAndOversizedFramesCloseOnlyThatConnection() throws Exception {
         List<NodeProcess> two = mesh(2);
         NodeProcess target = two.get(0);
