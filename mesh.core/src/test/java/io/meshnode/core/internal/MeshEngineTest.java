@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.meshnode.api.config.ConfigValues;
 import io.meshnode.api.health.HealthMonitor;
+import io.meshnode.health.internal.HeartbeatMonitor;
 import io.meshnode.api.mesh.PeerDTO;
 import io.meshnode.api.mesh.PeerState;
 import io.meshnode.api.retry.RetryDecision;
@@ -80,8 +81,8 @@ class MeshEngineTest {
             this.name = name;
             this.listen = ConfigValues.parseEndpoint(listen);
             this.identity = Identity.loadOrCreate(dir.resolve(name));
-            io.meshnode.health.TestHeartbeat hb = new io.meshnode.health.TestHeartbeat(100, 50, 3);
-            health = hb;
+            Map<String, Object> hb = map("interval", "100ms", "timeout", "50ms", "missed", "3");
+            health = new HeartbeatMonitor(log.logger(), Configs.of(HeartbeatMonitor.Config.class, hb), hb);
         }
 
         void start(String peers, String grace) {
