@@ -56,6 +56,14 @@ public final class RecordingLogger {
     }
 
     /**
+     * @param level e.g. {@code WARN}
+     * @return the lines logged at that level
+     */
+    public List<String> at(String level) {
+        return lines.stream().filter(l -> l.startsWith(level + " ")).collect(java.util.stream.Collectors.toList());
+    }
+
+    /**
      * @param level e.g. {@code ERROR}
      * @param fragment text the line contains
      * @return {@code true} if such a line was logged

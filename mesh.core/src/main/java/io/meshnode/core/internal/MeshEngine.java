@@ -95,6 +95,7 @@ final class MeshEngine {
     private Transport boundTransport;
     private Listener listener;
     private Scheduler.Task listenRetry;
+    private boolean everListened;
     private long nonces;
     private boolean stopped;
 
@@ -164,7 +165,7 @@ final class MeshEngine {
             boundTransport = t;
             if (t != null) {
                 listen();
-            } else if (listenerWasBound()) {
+            } else if (everListened) {
                 log.info("transport service gone: not listening; links re-form when a transport returns");
             }
         }
@@ -295,12 +296,6 @@ final class MeshEngine {
         }
     }
 
-    private boolean everListened;
-
-    private boolean listenerWasBound() {
-        return everListened;
-    }
-
     private void unlisten() {
         if (listenRetry != null) {
             listenRetry.cancel();
@@ -378,7 +373,7 @@ final class MeshEngine {
                     changed(p, before);
                     return;
                 }
-                delay = retry.next(role(p), 0, Duration.ZERO).delay().toMillis();
+                delay = retry.next(p.role, 0, Duration.ZERO).delay().toMillis();
             } else {
                 delay = graceDelay();
             }
@@ -390,7 +385,7 @@ final class MeshEngine {
                 changed(p, before);
                 return;
             }
-            RetryDecision d = retry.next(role(p), p.failures, p.previousDelay);
+            RetryDecision d = retry.next(p.role, p.failures, p.previousDelay);
             if (d.isGiveUp()) {
                 if (before != PeerState.PARKED) {
                     log.warn("giving up fast retries of {} after {} consecutive failures (last: {}); {}", p, p.failures,
@@ -499,11 +494,9 @@ final class MeshEngine {
             return;
         }
         if (dial != null) {
-            if (dial.peer.dialing != dial) {
-                // the peer was removed or connected otherwise meanwhile; the hello decides what to keep
-                l.peer = dial.peer;
-            } else {
-                l.peer = dial.peer;
+            l.peer = dial.peer;
+            // If the peer connected otherwise meanwhile, the hello decides which link to keep.
+            if (dial.peer.dialing == dial) {
                 PeerState before = l.peer.state;
                 l.peer.state = PeerState.HANDSHAKING;
                 changed(l.peer, before);
@@ -824,10 +817,6 @@ final class MeshEngine {
 
     private NodeRef self() {
         return new NodeRef(identity.id(), listener != null ? listener.address() : settings.listen(), settings.role());
-    }
-
-    private static NodeRole role(Peer p) {
-        return p.role;
     }
 
     private Peer byId(String id) {

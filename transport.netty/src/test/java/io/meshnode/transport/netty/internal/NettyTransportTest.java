@@ -31,13 +31,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import io.meshnode.api.config.ConfigValues;
+import io.meshnode.api.testing.RecordingLogger;
 import io.meshnode.api.transport.CloseReason;
 import io.meshnode.api.transport.Connection;
 import io.meshnode.api.transport.Direction;
 import io.meshnode.api.transport.Listener;
 import io.meshnode.transport.netty.internal.TestSupport.Closed;
 import io.meshnode.transport.netty.internal.TestSupport.Recorder;
-import io.meshnode.transport.netty.internal.TestSupport.TestLog;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.epoll.Epoll;
 
@@ -45,7 +45,7 @@ class NettyTransportTest {
     private static final InetSocketAddress ANY_PORT = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
 
     private final List<NettyTransport> transports = new ArrayList<>();
-    private final TestLog log = new TestLog();
+    private final RecordingLogger log = new RecordingLogger();
 
     @AfterEach
     void stop() {
@@ -57,7 +57,7 @@ class NettyTransportTest {
     }
 
     private NettyTransport transport(Map<String, String> config, boolean epoll) {
-        NettyTransport t = new NettyTransport(log.logger, TestSupport.config(config), Map.of(), epoll);
+        NettyTransport t = new NettyTransport(log.logger(), TestSupport.config(config), Map.of(), epoll);
         transports.add(t);
         return t;
     }
@@ -95,7 +95,7 @@ class NettyTransportTest {
         Listener listener = server.listen(ANY_PORT, serverEvents);
         assertTrue(listener.address().getPort() > 0);
         if (Epoll.isAvailable()) {
-            assertTrue(log.lines.contains("INFO transport started with epoll I/O"), log.lines::toString);
+            assertTrue(log.lines().contains("INFO transport started with epoll I/O"), log.lines()::toString);
         }
 
         Connection[] p = pair(client, clientEvents, listener, serverEvents);
@@ -325,7 +325,7 @@ class NettyTransportTest {
         p[0].send(new byte[2000]).toCompletableFuture().get(5, SECONDS);
         assertEquals(CloseReason.FRAME_TOO_LARGE, serverEvents.awaitClosed(p[1]).reason());
         assertEquals(CloseReason.REMOTE_CLOSED, clientEvents.awaitClosed(p[0]).reason());
-        assertTrue(log.lines.contains("INFO transport started with nio I/O"), log.lines::toString);
+        assertTrue(log.lines().contains("INFO transport started with nio I/O"), log.lines()::toString);
     }
 
     @Test

@@ -3,7 +3,6 @@ package io.meshnode.transport.netty.internal;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
-import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -11,10 +10,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.stream.Collectors;
 
-import org.osgi.service.log.Logger;
 
+import io.meshnode.api.testing.Configs;
 import io.meshnode.api.transport.CloseReason;
 import io.meshnode.api.transport.Connection;
 import io.meshnode.api.transport.ConnectionHandler;
@@ -25,59 +23,7 @@ final class TestSupport {
 
     /** A Config whose keys ("frame.max", ...) default to the annotation defaults. */
     static NettyTransport.Config config(Map<String, String> values) {
-        return (NettyTransport.Config) Proxy.newProxyInstance(NettyTransport.Config.class.getClassLoader(),
-            new Class<?>[] {NettyTransport.Config.class}, (proxy, method, args) -> {
-                String key = method.getName().replace('_', '.');
-                if (method.getDefaultValue() != null) {
-                    return values.getOrDefault(key, (String) method.getDefaultValue());
-                }
-                return switch (method.getName()) {
-                    case "annotationType" -> NettyTransport.Config.class;
-                    case "toString" -> "Config" + values;
-                    case "hashCode" -> System.identityHashCode(proxy);
-                    case "equals" -> proxy == args[0];
-                    default -> throw new UnsupportedOperationException(method.getName());
-                };
-            });
-    }
-
-    /** Records "LEVEL message" lines; only the methods the transport uses are supported. */
-    static final class TestLog {
-        final List<String> lines = new CopyOnWriteArrayList<>();
-        final Logger logger = (Logger) Proxy.newProxyInstance(Logger.class.getClassLoader(),
-            new Class<?>[] {Logger.class}, (proxy, method, args) -> {
-                String name = method.getName();
-                if (name.equals("getName")) {
-                    return "test";
-                }
-                if (name.startsWith("is") && name.endsWith("Enabled")) {
-                    return true;
-                }
-                if (args != null && args.length > 0 && args[0] instanceof String format) {
-                    Object[] params = args.length == 2 && args[1] instanceof Object[] a ? a
-                        : java.util.Arrays.copyOfRange(args, 1, args.length);
-                    lines.add(name.toUpperCase() + " " + format(format, params));
-                    return null;
-                }
-                if (name.equals("toString")) {
-                    return "TestLog";
-                }
-                throw new UnsupportedOperationException(name);
-            });
-
-        List<String> at(String level) {
-            return lines.stream().filter(l -> l.startsWith(level + " ")).collect(Collectors.toList());
-        }
-
-        private static String format(String format, Object[] params) {
-            StringBuilder b = new StringBuilder();
-            int from = 0;
-            int i = 0;
-            for (int at; (at = format.indexOf("{}", from)) >= 0 && i < params.length; from = at + 2) {
-                b.append(format, from, at).append(params[i++]);
-            }
-            return b.append(format.substring(from)).toString();
-        }
+        return Configs.of(NettyTransport.Config.class, values);
     }
 
     record Closed(CloseReason reason, String detail) {}
