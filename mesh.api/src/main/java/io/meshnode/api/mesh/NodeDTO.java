@@ -20,4 +20,6 @@ public class NodeDTO extends DTO {
     public int peers;
     /** Number of peers in state CONNECTED. */
     public int connected;
+    /** The provider bound now for each swappable role, in the order transport, topology, health, retry; roles with none bound are absent (see {@link #missing}). */
+    public List<ProviderDTO> providers;
 }

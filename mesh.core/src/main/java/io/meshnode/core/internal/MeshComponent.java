@@ -19,6 +19,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -82,10 +83,17 @@ public class MeshComponent implements Mesh, Messaging {
     private final AtomicReference<RetryPolicy> retry = new AtomicReference<>();
     private final AtomicReference<HealthMonitor> health = new AtomicReference<>();
     private final AtomicReference<Topology> topology = new AtomicReference<>();
+    // SCR may bind dynamic references before the logger; bindings before activation are not swaps and are not logged.
+    private final Providers providers = new Providers(line -> {
+        Logger l = log;
+        if (l != null && scheduler != null) {
+            l.info(line);
+        }
+    });
     private final List<MeshListener> listeners = new CopyOnWriteArrayList<>();
     private final Map<MessageHandler, Set<String>> handlers = new ConcurrentHashMap<>();
 
-    private ExecutorScheduler scheduler;
+    private volatile ExecutorScheduler scheduler;
     private MeshEngine engine;
     private MeshSettings settings;
     private boolean announced;
@@ -129,6 +137,8 @@ public class MeshComponent implements Mesh, Messaging {
         engine = new MeshEngine(scheduler, log, identity, known, services, new Events(),
             () -> ThreadLocalRandom.current().nextDouble());
         MeshSettings initial = settings;
+        log.info("providers at start: {}", providers.snapshot().stream()
+            .map(p -> p.role + "=" + p.component + " (" + p.bundle + " " + p.version + ")").toList());
         scheduler.execute(() -> engine.start(initial));
     }
 
@@ -171,52 +181,60 @@ public class MeshComponent implements Mesh, Messaging {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
         policyOption = ReferencePolicyOption.GREEDY)
-    void bindTransport(Transport t) {
-        transport.set(t);
+    void bindTransport(Transport s, ServiceReference<Transport> ref) {
+        transport.set(s);
+        providers.bind("transport", s, ref);
         servicesChanged();
     }
 
-    void unbindTransport(Transport t) {
-        if (transport.compareAndSet(t, null)) {
+    void unbindTransport(Transport s) {
+        providers.unbind("transport", s);
+        if (transport.compareAndSet(s, null)) {
             servicesChanged();
         }
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
         policyOption = ReferencePolicyOption.GREEDY)
-    void bindRetry(RetryPolicy r) {
-        retry.set(r);
+    void bindRetry(RetryPolicy s, ServiceReference<RetryPolicy> ref) {
+        retry.set(s);
+        providers.bind("retry", s, ref);
         servicesChanged();
     }
 
-    void unbindRetry(RetryPolicy r) {
-        if (retry.compareAndSet(r, null)) {
+    void unbindRetry(RetryPolicy s) {
+        providers.unbind("retry", s);
+        if (retry.compareAndSet(s, null)) {
             servicesChanged();
         }
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
         policyOption = ReferencePolicyOption.GREEDY)
-    void bindHealth(HealthMonitor h) {
-        health.set(h);
+    void bindHealth(HealthMonitor s, ServiceReference<HealthMonitor> ref) {
+        health.set(s);
+        providers.bind("health", s, ref);
         servicesChanged();
     }
 
-    void unbindHealth(HealthMonitor h) {
-        if (health.compareAndSet(h, null)) {
+    void unbindHealth(HealthMonitor s) {
+        providers.unbind("health", s);
+        if (health.compareAndSet(s, null)) {
             servicesChanged();
         }
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
         policyOption = ReferencePolicyOption.GREEDY)
-    void bindTopology(Topology t) {
-        topology.set(t);
+    void bindTopology(Topology s, ServiceReference<Topology> ref) {
+        topology.set(s);
+        providers.bind("topology", s, ref);
         servicesChanged();
     }
 
-    void unbindTopology(Topology t) {
-        if (topology.compareAndSet(t, null)) {
+    void unbindTopology(Topology s) {
+        providers.unbind("topology", s);
+        if (topology.compareAndSet(s, null)) {
             servicesChanged();
         }
     }
@@ -264,7 +282,9 @@ public class MeshComponent implements Mesh, Messaging {
 
     @Override
     public NodeDTO node() {
-        return call(() -> engine.node());
+        NodeDTO n = call(() -> engine.node());
+        n.providers = providers.snapshot();
+        return n;
     }
 
     @Override
