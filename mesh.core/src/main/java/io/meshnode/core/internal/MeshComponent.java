@@ -86,7 +86,7 @@ public class MeshComponent implements Mesh, Messaging {
     // SCR may bind dynamic references before the logger; bindings before activation are not swaps and are not logged.
     private final Providers providers = new Providers(line -> {
         Logger l = log;
-        if (l != null && scheduler != null) {
+        if (l != null && this.scheduler != null) {
             l.info(line);
         }
     });
