@@ -1,5 +1,7 @@
 package io.meshnode.api.mesh;
 
+import java.util.List;
+
 import org.osgi.dto.DTO;
 
 import io.meshnode.api.transport.CloseReason;
@@ -46,4 +48,18 @@ public class PeerDTO extends DTO {
     public String lastCloseDetail;
     /** When the last close or failure happened. */
     public long lastCloseAt;
+    /** The live connection's remote socket address as {@code host:port}, {@code null} when not connected. */
+    public String remoteAddress;
+    /** The live connection's local socket address as {@code host:port}, {@code null} when not connected. */
+    public String localAddress;
+    /** Bytes of frames received from this peer since this node started (all connections). */
+    public long bytesIn;
+    /** Bytes of frames sent to this peer since this node started (all connections). */
+    public long bytesOut;
+    /** Application messages ({@code Messaging}) received from this peer since this node started. */
+    public long messagesIn;
+    /** Application messages sent to this peer since this node started. */
+    public long messagesOut;
+    /** The last state transitions, oldest first (a bounded number, the newest kept). */
+    public List<TransitionDTO> history;
 }

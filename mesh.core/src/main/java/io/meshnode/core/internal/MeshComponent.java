@@ -3,6 +3,8 @@ package io.meshnode.core.internal;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.Dictionary;
+import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,6 +22,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -94,8 +98,14 @@ public class MeshComponent implements Mesh, Messaging {
     private final Map<MessageHandler, Set<String>> handlers = new ConcurrentHashMap<>();
 
     private volatile ExecutorScheduler scheduler;
+    private final Object configLock = new Object();
+    private final AtomicReference<CompletableFuture<Void>> reconfigured = new AtomicReference<>();
+
+    // Optional: without it the mesh runs from its configuration, only connect/disconnect say they cannot write it.
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile ConfigurationAdmin configAdmin;
     private MeshEngine engine;
-    private MeshSettings settings;
+    private volatile MeshSettings settings;
     private boolean announced;
 
     @Activate
@@ -147,7 +157,13 @@ public class MeshComponent implements Mesh, Messaging {
         MeshSettings next = parse(config, properties);
         if (next != null) {
             settings = next;
-            scheduler.execute(() -> engine.reconfigure(next));
+            scheduler.execute(() -> {
+                engine.reconfigure(next);
+                CompletableFuture<Void> waiting = reconfigured.getAndSet(null);
+                if (waiting != null) {
+                    waiting.complete(null);
+                }
+            });
         }
     }
 
@@ -300,6 +316,107 @@ public class MeshComponent implements Mesh, Messaging {
     @Override
     public PeerDTO reconnect(String ref) {
         return call(() -> engine.reconnect(ref));
+    }
+
+    @Override
+    public PeerDTO connect(String spec) {
+        synchronized (configLock) {
+            MeshSettings.PeerSpec peer = MeshSettings.peer(spec == null ? "" : spec, settings.listen());
+            PeerDTO existing = call(() -> engine.peerAt(peer.endpoint()));
+            if (existing != null && existing.configured && (peer.id() == null || existing.pinned && peer.id().equals(existing.id))) {
+                return existing;
+            }
+            String entry = (peer.id() == null ? "" : peer.id() + "@") + ConfigValues.format(peer.endpoint());
+            log.info("operator connect: adding peer {} to the configuration", entry);
+            return editPeers(current -> PeerList.with(current, entry, peer.endpoint()),
+                () -> {
+                    PeerDTO p = engine.peerAt(peer.endpoint());
+                    return p != null && p.configured && (peer.id() == null || peer.id().equals(p.id)) ? p : null;
+                });
+        }
+    }
+
+    @Override
+    public PeerDTO disconnect(String ref) {
+        synchronized (configLock) {
+            MeshEngine.Peer[] found = new MeshEngine.Peer[1];
+            PeerDTO before = call(() -> {
+                found[0] = engine.resolve(ref);
+                return found[0].configured ? engine.dto(found[0]) : engine.disconnectUnconfigured(found[0]);
+            });
+            if (!before.configured) {
+                return before;
+            }
+            InetSocketAddress endpoint = found[0].endpoint;
+            log.info("operator disconnect: removing peer {} from the configuration", found[0]);
+            editPeers(current -> PeerList.without(current, endpoint), () -> {
+                PeerDTO p = engine.peerAt(endpoint);
+                return p == null || !p.configured ? before : null;
+            });
+            return before;
+        }
+    }
+
+    @Override
+    public CompletionStage<java.time.Duration> ping(String ref) {
+        CompletableFuture<java.time.Duration> result = new CompletableFuture<>();
+        scheduler.execute(() -> {
+            try {
+                engine.ping(ref).whenComplete((d, e) -> {
+                    if (e != null) {
+                        result.completeExceptionally(e);
+                    } else {
+                        result.complete(d);
+                    }
+                });
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
+    }
+
+    /**
+     * Writes a new {@code peers} value through Config Admin (FileInstall writes it back to
+     * {@code etc/meshnode.mesh.cfg}) and waits until the mesh has applied it, so that the next command sees it.
+     */
+    private PeerDTO editPeers(java.util.function.UnaryOperator<String> edit, Callable<PeerDTO> applied) {
+        ConfigurationAdmin cm = configAdmin;
+        if (cm == null) {
+            throw new IllegalStateException("Config Admin is not available: the peer list cannot be changed now");
+        }
+        try {
+            Configuration c = cm.getConfiguration(PID, "?");
+            Dictionary<String, Object> props = c.getProperties();
+            if (props == null) {
+                props = new Hashtable<>();
+            }
+            Object current = props.get("peers");
+            props.put("peers", edit.apply(current == null ? "" : current.toString()));
+            c.update(props);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write the mesh configuration: " + e.getMessage(), e);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            PeerDTO p = call(applied);
+            if (p != null) {
+                return p;
+            }
+            CompletableFuture<Void> next = new CompletableFuture<>();
+            reconfigured.set(next);
+            try {
+                // Woken by the next applied configuration; re-checked at least every 100 ms.
+                next.get(100, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException | ExecutionException e) {
+                // check again
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted");
+            }
+        }
+        throw new IllegalStateException("the configuration was written but not applied within 10s; "
+            + "check the log for an invalid value in etc/meshnode.mesh.cfg");
     }
 
     @Override

@@ -27,6 +27,7 @@ import io.meshnode.api.health.LinkObservation;
 import io.meshnode.api.mesh.NodeDTO;
 import io.meshnode.api.mesh.PeerDTO;
 import io.meshnode.api.mesh.PeerState;
+import io.meshnode.api.mesh.TransitionDTO;
 import io.meshnode.api.retry.RetryDecision;
 import io.meshnode.api.retry.RetryPolicy;
 import io.meshnode.api.topology.NodeRef;
@@ -77,7 +78,13 @@ final class MeshEngine {
 
     /** Used while no retry policy is bound, for the one decision that cannot wait: when a link is stable. */
     static final Duration FALLBACK_STABLE = Duration.ofSeconds(60);
+    /** How many state transitions each peer keeps for the console. */
+    static final int HISTORY = 16;
+    /** How long an operator ping waits for its pong. */
+    static final long PING_TIMEOUT_MILLIS = 10_000;
     private static final long LISTEN_RETRY_MILLIS = 2_000;
+    /** The length prefix a framed transport adds; counted so byte counters come close to what crossed the wire. */
+    private static final int FRAME_OVERHEAD = 4;
 
     private final Scheduler clock;
     private final Logger log;
@@ -232,6 +239,7 @@ final class MeshEngine {
     PeerDTO reconnect(String ref) {
         Peer p = resolve(ref);
         log.info("operator reconnect of {} (was {}, {} failures)", p, p.state, p.failures);
+        p.cause = "operator reconnect";
         p.failures = 0;
         p.previousDelay = Duration.ZERO;
         if (p.live != null) {
@@ -244,6 +252,50 @@ final class MeshEngine {
             changed(p, before);
         }
         return dto(p);
+    }
+
+    /** Sends one ping outside the health monitor's schedule; its pong also counts as a round-trip sample. */
+    CompletionStage<Duration> ping(String ref) {
+        Peer p = resolve(ref);
+        Link l = p.live;
+        if (l == null || l.closing) {
+            return CompletableFuture.failedFuture(new IllegalStateException(
+                "peer " + p + " is not connected (" + p.state.name().toLowerCase(Locale.ROOT) + ")"));
+        }
+        long nonce = ++nonces;
+        long sent = clock.nanoTime();
+        CompletableFuture<Duration> result = new CompletableFuture<>();
+        Scheduler.Task timeout = clock.schedule(() -> {
+            if (l.operatorPings.remove(nonce) != null) {
+                result.completeExceptionally(new IllegalStateException(
+                    "no pong from " + p + " within " + PING_TIMEOUT_MILLIS / 1000 + "s"));
+            }
+        }, PING_TIMEOUT_MILLIS);
+        l.operatorPings.put(nonce, new OperatorPing(sent, result, timeout));
+        send(l, Protocol.ping(Protocol.PING, nonce, sent));
+        return result;
+    }
+
+    /** Closes the link of a peer that is not configured (it dialed in); configured peers are removed by configuration. */
+    PeerDTO disconnectUnconfigured(Peer p) {
+        PeerDTO before = dto(p);
+        if (p.live != null) {
+            log.info("operator disconnect of {} (not configured: closing its link)", p);
+            p.cause = "operator disconnect";
+            goodbye(p.live, CloseReason.ADMIN, "operator disconnect");
+        }
+        return before;
+    }
+
+    /** @return the peer at {@code endpoint}, or {@code null} */
+    PeerDTO peerAt(InetSocketAddress endpoint) {
+        Peer p = peers.get(endpoint);
+        return p == null ? null : dto(p);
+    }
+
+    /** @return the configured peers as {@code host:port} or {@code id@host:port}, as the configuration lists them */
+    List<PeerSpec> configuredPeers() {
+        return settings.peers();
     }
 
     CompletionStage<Void> send(String ref, String topic, byte[] payload) {
@@ -259,7 +311,8 @@ final class MeshEngine {
             return CompletableFuture.failedFuture(
                 new IllegalStateException("peer " + p + " is not connected (" + p.state.name().toLowerCase(Locale.ROOT) + ")"));
         }
-        return p.live.conn.send(frame);
+        p.messagesOut++;
+        return send(p.live, frame);
     }
 
     Map<String, CompletionStage<Void>> broadcast(String topic, byte[] payload) {
@@ -267,7 +320,8 @@ final class MeshEngine {
         Map<String, CompletionStage<Void>> sent = new LinkedHashMap<>();
         for (Peer p : peers.values()) {
             if (p.live != null) {
-                sent.put(p.id, p.live.conn.send(frame));
+                p.messagesOut++;
+                sent.put(p.id, send(p.live, frame));
             }
         }
         return sent;
@@ -333,6 +387,7 @@ final class MeshEngine {
         }
         log.info("peer {} {}", p, why);
         p.state = PeerState.IDLE;
+        p.cause = why;
         changed(p, before);
     }
 
@@ -344,6 +399,7 @@ final class MeshEngine {
         if (before == PeerState.PARKED) {
             log.info("peer {} revived: {}", p, why);
         }
+        p.cause = "revived: " + why;
         p.failures = 0;
         p.previousDelay = Duration.ZERO;
         plan(p, false);
@@ -479,6 +535,7 @@ final class MeshEngine {
         PeerState before = p.state;
         p.failures++;
         record(p, reason, detail);
+        p.cause = (reason + " " + (detail == null ? "" : detail)).trim() + " (failure " + p.failures + ")";
         log.debug("attempt {} to reach {} failed: {} {}", p.failures, p, reason, detail);
         plan(p, true);
         changed(p, before);
@@ -512,6 +569,12 @@ final class MeshEngine {
             return;
         }
         l.lastFrameAt = clock.now();
+        if (l.peer != null) {
+            l.peer.bytesIn += frame.length + FRAME_OVERHEAD;
+            if (frame.length > 0 && frame[0] == Protocol.PING) {
+                l.peer.bytesOut += frame.length + FRAME_OVERHEAD; // the pong, sent on the I/O thread
+            }
+        }
         if (l.pingSentAt != NONE) {
             l.answered = true;
         }
@@ -545,10 +608,19 @@ final class MeshEngine {
                     long[] pong = Protocol.parsePing(frame);
                     if (pong[0] == l.pingNonce) {
                         l.rtt((clock.nanoTime() - pong[1]) / 1_000);
+                    } else {
+                        OperatorPing op = l.operatorPings.remove(pong[0]);
+                        if (op != null) {
+                            op.timeout().cancel();
+                            long micros = (clock.nanoTime() - op.sentNanos()) / 1_000;
+                            l.rtt(micros);
+                            op.result().complete(Duration.ofNanos(micros * 1_000));
+                        }
                     }
                     break;
                 }
                 case Protocol.DATA: {
+                    l.peer.messagesIn++;
                     String topic = Protocol.dataTopic(frame);
                     events.message(l.hello.id, topic, Protocol.dataPayload(frame, topic));
                     break;
@@ -579,6 +651,7 @@ final class MeshEngine {
                 cancel(p);
                 record(p, CloseReason.REFUSED, "this endpoint is the node itself");
                 p.state = PeerState.PARKED;
+                p.cause = "this endpoint is the node itself";
                 log.error("configured peer {} is this node itself; parked", ConfigValues.format(p.endpoint));
                 changed(p, before);
             }
@@ -669,6 +742,7 @@ final class MeshEngine {
         p.state = PeerState.CONNECTED;
         p.connectedSince = clock.wallClock();
         log.info("connected to {} ({}, {})", p, l.direction().name().toLowerCase(Locale.ROOT), p.role.label());
+        p.cause = "handshake completed (" + l.direction().name().toLowerCase(Locale.ROOT) + ")";
         scheduleHealth(l, 0);
         scheduleStable(l);
         changed(p, before);
@@ -699,6 +773,7 @@ final class MeshEngine {
                 p.state = PeerState.IDLE;
             } else if (p.reconnectRequested) {
                 p.reconnectRequested = false;
+                p.cause = "operator reconnect";
                 attempt(p);
             } else if (reason.isFailure()) {
                 log.info("link to {} lost: {} {}", p, reason, detail);
@@ -706,6 +781,7 @@ final class MeshEngine {
             } else {
                 log.info("link to {} closed: {} {}", p, reason, detail);
                 p.state = PeerState.IDLE;
+                p.cause = ("link closed: " + reason + " " + (detail == null ? "" : detail)).trim();
                 plan(p, false);
             }
         } else if (l.dial != null && p.dialing == l.dial) {
@@ -736,7 +812,14 @@ final class MeshEngine {
         }
         l.closing = true;
         l.cancelTimers();
-        l.conn.send(frame).whenComplete((v, e) -> l.conn.close(reason, detail));
+        send(l, frame).whenComplete((v, e) -> l.conn.close(reason, detail));
+    }
+
+    private CompletionStage<Void> send(Link l, byte[] frame) {
+        if (l.peer != null) {
+            l.peer.bytesOut += frame.length + FRAME_OVERHEAD;
+        }
+        return l.conn.send(frame);
     }
 
     // ---------------------------------------------------------------- health and stability
@@ -780,7 +863,7 @@ final class MeshEngine {
             l.lastPingAt = now;
             l.pingSentAt = now;
             l.answered = false;
-            l.conn.send(Protocol.ping(Protocol.PING, l.pingNonce, clock.nanoTime()));
+            send(l, Protocol.ping(Protocol.PING, l.pingNonce, clock.nanoTime()));
         }
         if (before != l.missed) {
             changed(l.peer, l.peer.state);
@@ -893,10 +976,43 @@ final class MeshEngine {
     }
 
     private void changed(Peer p, PeerState before) {
+        PeerState now = p.live != null ? PeerState.CONNECTED : p.state;
+        String cause = p.cause;
+        p.cause = null;
+        // Nested calls report the same change again: the history keeps one entry per real transition.
+        if (now != p.recorded || p.history.isEmpty()) {
+            TransitionDTO t = new TransitionDTO();
+            t.at = clock.wallClock();
+            t.from = p.history.isEmpty() ? null : p.recorded;
+            p.recorded = now;
+            t.to = now;
+            t.reason = cause != null ? cause : defaultCause(p, now);
+            if (p.history.size() == HISTORY) {
+                p.history.removeFirst();
+            }
+            p.history.addLast(t);
+        }
         try {
             events.peerChanged(dto(p), before);
         } catch (RuntimeException e) {
             log.error("mesh listener failed: {}", e.toString());
+        }
+    }
+
+    private String defaultCause(Peer p, PeerState now) {
+        switch (now) {
+            case CONNECTING:
+                return "dialing " + ConfigValues.format(p.endpoint);
+            case HANDSHAKING:
+                return "TCP connected, exchanging hellos";
+            case BACKOFF:
+            case PARKED:
+                return p.lastReason == null ? "waiting" : (p.lastReason + " " + p.lastDetail).trim();
+            case IDLE:
+                return p.waitingFor != null ? "waiting for a " + p.waitingFor + " service"
+                    : p.removed ? "removed" : dials(p) ? "first dial scheduled" : "waiting for the peer to dial (designated dialer)";
+            default:
+                return now.name().toLowerCase(Locale.ROOT);
         }
     }
 
@@ -913,6 +1029,19 @@ final class MeshEngine {
         d.lastCloseReason = p.lastReason;
         d.lastCloseDetail = p.lastDetail;
         d.lastCloseAt = p.lastCloseAt;
+        d.bytesIn = p.bytesIn;
+        d.bytesOut = p.bytesOut;
+        d.messagesIn = p.messagesIn;
+        d.messagesOut = p.messagesOut;
+        d.history = new ArrayList<>(p.history.size());
+        for (TransitionDTO t : p.history) {
+            TransitionDTO c = new TransitionDTO();
+            c.at = t.at;
+            c.from = t.from;
+            c.to = t.to;
+            c.reason = t.reason;
+            d.history.add(c);
+        }
         if (p.nextAttemptAt > 0) {
             d.nextAttemptAt = clock.wallClock() + Math.max(0, p.nextAttemptAt - clock.now());
         }
@@ -924,6 +1053,8 @@ final class MeshEngine {
             d.rttMinMicros = l.rttMin;
             d.rttAvgMicros = l.rttCount == 0 ? -1 : l.rttSum / l.rttCount;
             d.missedPings = l.missed;
+            d.remoteAddress = l.conn.remoteAddress() == null ? null : ConfigValues.format(l.conn.remoteAddress());
+            d.localAddress = l.conn.localAddress() == null ? null : ConfigValues.format(l.conn.localAddress());
         }
         return d;
     }
@@ -960,6 +1091,14 @@ final class MeshEngine {
         String lastDetail = "";
         long lastCloseAt;
         long connectedSince;
+        long bytesIn;
+        long bytesOut;
+        long messagesIn;
+        long messagesOut;
+        /** Why the next state change happens, for the history; consumed by {@code changed}. */
+        String cause;
+        PeerState recorded;
+        final java.util.ArrayDeque<TransitionDTO> history = new java.util.ArrayDeque<>();
 
         Peer(InetSocketAddress endpoint) {
             this.endpoint = endpoint;
@@ -993,6 +1132,8 @@ final class MeshEngine {
         long rttCount;
         Scheduler.Task healthTimer;
         Scheduler.Task stableTimer;
+        /** Operator pings in flight, by nonce: the send time (nanos) and the caller's future. */
+        final Map<Long, OperatorPing> operatorPings = new LinkedHashMap<>(2);
 
         Link(Connection conn, Dial dial) {
             this.conn = conn;
@@ -1011,6 +1152,11 @@ final class MeshEngine {
         }
 
         void cancelTimers() {
+            for (OperatorPing op : operatorPings.values()) {
+                op.timeout().cancel();
+                op.result().completeExceptionally(new IllegalStateException("the link closed before the pong arrived"));
+            }
+            operatorPings.clear();
             if (healthTimer != null) {
                 healthTimer.cancel();
                 healthTimer = null;
@@ -1021,6 +1167,9 @@ final class MeshEngine {
             }
         }
     }
+
+    /** An operator's ping waiting for its pong. */
+    record OperatorPing(long sentNanos, CompletableFuture<Duration> result, Scheduler.Task timeout) {}
 
     /** Posts transport events to the mesh thread; answers pings at once so round-trip times stay honest. */
     private final class Handler implements ConnectionHandler {

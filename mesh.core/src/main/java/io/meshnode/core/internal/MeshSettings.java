@@ -32,34 +32,46 @@ record MeshSettings(InetSocketAddress listen, NodeRole role, List<PeerSpec> peer
             if (entry.isBlank()) {
                 continue;
             }
-            String id = null;
-            String endpoint = entry;
-            int at = entry.indexOf('@');
-            if (at >= 0) {
-                id = entry.substring(0, at).toLowerCase(java.util.Locale.ROOT);
-                endpoint = entry.substring(at + 1);
-                if (!ID.matcher(id).matches()) {
-                    throw v.invalid("peers", entry, "a pinned id is the 40 hex digits a node prints in its ready line");
-                }
-            }
-            InetSocketAddress address;
+            PeerSpec spec;
             try {
-                address = ConfigValues.parseEndpoint(endpoint);
+                spec = peer(entry, listen);
             } catch (IllegalArgumentException e) {
                 throw v.invalid("peers", entry, e.getMessage());
             }
-            if (address.getPort() == 0) {
-                throw v.invalid("peers", entry, "a peer needs a port");
-            }
-            if (address.equals(listen)) {
-                throw v.invalid("peers", entry, "this is the node's own listen address");
-            }
-            PeerSpec previous = peers.put(address, new PeerSpec(id, address));
+            InetSocketAddress address = spec.endpoint();
+            String id = spec.id();
+            PeerSpec previous = peers.put(address, spec);
             if (previous != null && previous.id() != null && !previous.id().equals(id)) {
                 throw v.invalid("peers", entry, "the same endpoint is listed with two different ids");
             }
         }
         return new MeshSettings(listen, role, List.copyOf(new ArrayList<>(peers.values())),
             v.duration("dial.grace", c.dial_grace()));
+    }
+
+    /**
+     * Parses one {@code peers} entry.
+     *
+     * @throws IllegalArgumentException with what is wrong with it
+     */
+    static PeerSpec peer(String entry, InetSocketAddress listen) {
+        String id = null;
+        String endpoint = entry.trim();
+        int at = endpoint.indexOf('@');
+        if (at >= 0) {
+            id = endpoint.substring(0, at).toLowerCase(java.util.Locale.ROOT);
+            endpoint = endpoint.substring(at + 1);
+            if (!ID.matcher(id).matches()) {
+                throw new IllegalArgumentException("a pinned id is the 40 hex digits a node prints in its ready line");
+            }
+        }
+        InetSocketAddress address = ConfigValues.parseEndpoint(endpoint);
+        if (address.getPort() == 0) {
+            throw new IllegalArgumentException("a peer needs a port");
+        }
+        if (address.equals(listen)) {
+            throw new IllegalArgumentException("this is the node's own listen address");
+        }
+        return new PeerSpec(id, address);
     }
 }

@@ -1,9 +1,13 @@
 package io.meshnode.shell.internal;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 import org.apache.felix.service.command.Descriptor;
@@ -15,6 +19,7 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 
+import io.meshnode.api.config.ConfigValues;
 import io.meshnode.api.mesh.Mesh;
 import io.meshnode.api.mesh.PeerDTO;
 import io.meshnode.api.mesh.PeerState;
@@ -22,7 +27,7 @@ import io.meshnode.api.mesh.PeerState;
 /** The {@code mesh:} console commands. They return values; {@link MeshConverter} formats them. */
 // Immediate: Gogo ungets command services after each call, which would re-create a delayed component every time.
 @Component(immediate = true, service = MeshCommands.class)
-@GogoCommand(scope = "mesh", function = {"status", "peers", "peer", "reconnect"})
+@GogoCommand(scope = "mesh", function = {"status", "peers", "peer", "reconnect", "connect", "disconnect", "ping"})
 public class MeshCommands {
     static final String UNAVAILABLE = "the mesh service is not available (mesh.core is stopped or being updated)";
     private static final String REF = "peer: node id, unique id prefix (4+ characters) or host:port";
@@ -38,7 +43,8 @@ public class MeshCommands {
         this.mesh = mesh;
     }
 
-    @Descriptor("show this node, how many peers are in each state, and the peer table")
+    @Descriptor("show this node (id, listen address, role), peer counts by state, the provider bound for each "
+        + "swappable role (transport, topology, health, retry), and the peer table")
     public NodeStatus status() {
         Mesh m = mesh();
         return new NodeStatus(m.node(), m.peers());
@@ -87,6 +93,86 @@ public class MeshCommands {
             }
         }
         return new Reconnects(before, after);
+    }
+
+    @Descriptor("add a peer at runtime and write it to etc/meshnode.mesh.cfg (it is dialed at once and kept after a "
+        + "restart); nothing changes if it is configured already")
+    public PeerChange connect(@Descriptor("the peer's listen address host:port, or id@host:port to pin its node id")
+        String spec) {
+        Mesh m = mesh();
+        PeerDTO before = find(m, spec);
+        PeerDTO after = m.connect(spec);
+        if (before != null && before.configured && same(before, after)) {
+            return new PeerChange("connect", after, false, part(after) + " is configured already: nothing changed");
+        }
+        return new PeerChange("connect", after, true, "added " + part(after) + " to etc/meshnode.mesh.cfg; "
+            + (after.state == PeerState.CONNECTED ? "connected" : "now " + after.state));
+    }
+
+    @Descriptor("remove a peer at runtime: its link is closed and it is removed from etc/meshnode.mesh.cfg; a peer "
+        + "that only dialed in has its link closed")
+    public PeerChange disconnect(@Descriptor(REF) String ref) {
+        Mesh m = mesh();
+        String endpoint = endpoint(ref);
+        if (endpoint != null && m.peers().stream().noneMatch(p -> endpoint.equals(p.address))) {
+            // Idempotent: removing an endpoint that is not a peer (any more) changes nothing.
+            return new PeerChange("disconnect", null, false, endpoint + " is not a peer: nothing changed");
+        }
+        PeerDTO before = m.peer(ref);
+        PeerDTO was = m.disconnect(ref);
+        if (was.configured) {
+            return new PeerChange("disconnect", was, true, "removed " + part(was) + " from etc/meshnode.mesh.cfg"
+                + (was.state == PeerState.CONNECTED ? " and closed its link" : " (was " + was.state + ")"));
+        }
+        return new PeerChange("disconnect", was, before.state == PeerState.CONNECTED,
+            before.state == PeerState.CONNECTED ? "closed the link of " + part(was) + " (not configured: it may dial in again)"
+                : part(was) + " is not configured and not connected: nothing changed");
+    }
+
+    @Descriptor("send one heartbeat ping to a connected peer now and show the round-trip time")
+    public PingResult ping(
+        @Descriptor("seconds to wait for the pong") @Parameter(names = {"-t", "--timeout"}, absentValue = "5") int timeout,
+        @Descriptor(REF) String ref) throws InterruptedException {
+        Mesh m = mesh();
+        PeerDTO peer = m.peer(ref);
+        try {
+            Duration rtt = m.ping(ref).toCompletableFuture().get(Math.max(1, timeout), TimeUnit.SECONDS);
+            return new PingResult(m.peer(ref), rtt);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("no pong from " + part(peer) + " within " + timeout + "s");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw new IllegalStateException("ping " + part(peer) + ": " + (cause == null ? e : cause.getMessage()));
+        }
+    }
+
+    /** @return {@code ref} as the mesh formats an endpoint, or {@code null} if it is not a {@code host:port} */
+    private static String endpoint(String ref) {
+        if (ref == null || ref.indexOf(':') < 0) {
+            return null;
+        }
+        try {
+            return ConfigValues.format(ConfigValues.parseEndpoint(ref.trim()));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static PeerDTO find(Mesh m, String spec) {
+        String endpoint = spec == null ? "" : spec.substring(spec.indexOf('@') + 1).trim();
+        try {
+            return m.peer(endpoint);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static boolean same(PeerDTO a, PeerDTO b) {
+        return a.pinned == b.pinned && java.util.Objects.equals(a.id, b.id) && a.address.equals(b.address);
+    }
+
+    private static String part(PeerDTO p) {
+        return (p.id == null ? "" : MeshConverter.shortId(p.id) + "@") + p.address;
     }
 
     private Mesh mesh() {

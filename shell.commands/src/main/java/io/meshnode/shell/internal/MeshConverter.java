@@ -17,6 +17,8 @@ import org.osgi.service.component.annotations.Component;
 import io.meshnode.api.mesh.NodeDTO;
 import io.meshnode.api.mesh.PeerDTO;
 import io.meshnode.api.mesh.PeerState;
+import io.meshnode.api.mesh.ProviderDTO;
+import io.meshnode.api.mesh.TransitionDTO;
 import io.meshnode.api.transport.Direction;
 
 /**
@@ -37,7 +39,9 @@ import io.meshnode.api.transport.Direction;
     Converter.CONVERTER_CLASSES + "=io.meshnode.api.mesh.NodeDTO",
     Converter.CONVERTER_CLASSES + "=io.meshnode.shell.internal.NodeStatus",
     Converter.CONVERTER_CLASSES + "=io.meshnode.shell.internal.PeerTable",
-    Converter.CONVERTER_CLASSES + "=io.meshnode.shell.internal.Reconnects"})
+    Converter.CONVERTER_CLASSES + "=io.meshnode.shell.internal.Reconnects",
+    Converter.CONVERTER_CLASSES + "=io.meshnode.shell.internal.PeerChange",
+    Converter.CONVERTER_CLASSES + "=io.meshnode.shell.internal.PingResult"})
 public class MeshConverter implements Converter {
     private static final String[] HEADER = {"ID", "ADDRESS", "ROLE", "STATE", "DIR", "UPTIME", "RTT", "FAIL", "NEXT",
         "LAST-CLOSE"};
@@ -66,7 +70,7 @@ public class MeshConverter implements Converter {
         long now = clock.millis();
         if (target instanceof PeerDTO p) {
             return level == INSPECT ? detail(p, now)
-                : level == LINE ? table(Collections.singletonList(row(p, now)), ROW_WIDTHS) : part(p);
+                : level == LINE ? table(Collections.singletonList(row(p, now)), ROW_WIDTHS, RIGHT) : part(p);
         }
         if (target instanceof NodeDTO n) {
             return level == INSPECT ? headline(n) + "\npeers " + n.peers + " (" + n.connected + " connected)"
@@ -82,11 +86,18 @@ public class MeshConverter implements Converter {
         if (target instanceof Reconnects r) {
             return level == INSPECT ? reconnects(r) : parts(r);
         }
+        if (target instanceof PeerChange c) {
+            return level == PART && c.peer() != null ? part(c.peer()) : c.what();
+        }
+        if (target instanceof PingResult r) {
+            String rtt = String.format(Locale.ROOT, "%.3f ms", r.millis());
+            return level == PART ? rtt : "pong from " + part(r.peer()) + ": rtt " + rtt;
+        }
         return null;
     }
 
     private String status(NodeStatus s, long now) {
-        String text = headline(s.node()) + "\n" + counts(s);
+        String text = headline(s.node()) + "\n" + counts(s) + providers(s.node());
         return s.peers().isEmpty() ? text : text + "\n\n" + peerTable(s.peers(), now);
     }
 
@@ -97,6 +108,23 @@ public class MeshConverter implements Converter {
         }
         String missing = n.missing == null || n.missing.isEmpty() ? "" : " (missing: " + String.join(", ", n.missing) + ")";
         return head + "NOT listening on " + dash(n.listen) + missing;
+    }
+
+    /** One aligned row per swappable role: what is bound now, from which bundle, at which ranking. */
+    private static String providers(NodeDTO n) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"ROLE", "PROVIDER", "BUNDLE", "RANKING"});
+        List<ProviderDTO> bound = n.providers == null ? List.of() : n.providers;
+        for (ProviderDTO p : bound) {
+            rows.add(new String[] {dash(p.role), dash(p.component), dash(p.bundle) + " " + dash(p.version),
+                Integer.toString(p.ranking)});
+        }
+        if (n.missing != null) {
+            for (String role : n.missing) {
+                rows.add(new String[] {role, "(none bound)", DASH, DASH});
+            }
+        }
+        return rows.size() == 1 ? "" : "\n\n" + table(rows, new int[4], new boolean[4]);
     }
 
     private static String counts(NodeStatus s) {
@@ -118,7 +146,7 @@ public class MeshConverter implements Converter {
         for (PeerDTO p : peers) {
             rows.add(row(p, now));
         }
-        return table(rows, new int[HEADER.length]);
+        return table(rows, new int[HEADER.length], RIGHT);
     }
 
     private static String reconnects(Reconnects r) {
@@ -146,13 +174,15 @@ public class MeshConverter implements Converter {
     private String detail(PeerDTO p, long now) {
         StringBuilder sb = new StringBuilder();
         field(sb, "id", dash(p.id));
-        field(sb, "address", dash(p.address));
+        field(sb, "address", dash(p.address) + " (listen)");
+        field(sb, "connection", p.remoteAddress == null ? DASH
+            : dash(p.localAddress) + (p.direction == Direction.INBOUND ? " <- " : " -> ") + p.remoteAddress);
         field(sb, "role", dash(p.role));
         field(sb, "state", dash(p.state));
         field(sb, "direction", dash(p.direction));
         field(sb, "pinned", yesNo(p.pinned));
         field(sb, "configured", yesNo(p.configured));
-        field(sb, "dialer", yesNo(p.dialer));
+        field(sb, "dialer", p.dialer ? "this node dials the pair" : "the peer dials the pair");
         field(sb, "connected since", time(p.connectedSince, now));
         field(sb, "rtt last", rtt(p.rttLastMicros));
         field(sb, "rtt min", rtt(p.rttMinMicros));
@@ -163,6 +193,17 @@ public class MeshConverter implements Converter {
         field(sb, "last close", dash(p.lastCloseReason));
         field(sb, "last close detail", p.lastCloseDetail == null || p.lastCloseDetail.isEmpty() ? DASH : p.lastCloseDetail);
         field(sb, "last close at", time(p.lastCloseAt, now));
+        field(sb, "bytes in/out", p.bytesIn + " / " + p.bytesOut);
+        field(sb, "messages in/out", p.messagesIn + " / " + p.messagesOut);
+        if (p.history != null && !p.history.isEmpty()) {
+            sb.append("history\n");
+            List<String[]> rows = new ArrayList<>();
+            for (TransitionDTO t : p.history) {
+                rows.add(new String[] {"  " + time(t.at, now), (t.from == null ? "(added)" : t.from.name()) + " -> " + t.to,
+                    dash(t.reason)});
+            }
+            sb.append(table(rows, new int[3], new boolean[3])).append('\n');
+        }
         sb.setLength(sb.length() - 1);
         return sb.toString();
     }
@@ -182,7 +223,7 @@ public class MeshConverter implements Converter {
     }
 
     /** Pads every column to its widest cell (at least {@code min}); the last column is never padded. */
-    static String table(List<String[]> rows, int[] min) {
+    static String table(List<String[]> rows, int[] min, boolean[] right) {
         int[] width = min.clone();
         for (String[] row : rows) {
             for (int i = 0; i < row.length; i++) {
@@ -195,7 +236,7 @@ public class MeshConverter implements Converter {
             for (int i = 0; i < row.length; i++) {
                 boolean last = i == row.length - 1;
                 String pad = " ".repeat(last ? 0 : width[i] - row[i].length());
-                sb.append(RIGHT[i] ? pad + row[i] : row[i] + pad).append(last ? "" : "  ");
+                sb.append(right[i] ? pad + row[i] : row[i] + pad).append(last ? "" : "  ");
             }
             lines.add(sb.toString().stripTrailing());
         }

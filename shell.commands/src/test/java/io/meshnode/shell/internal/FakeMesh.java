@@ -1,14 +1,19 @@
 package io.meshnode.shell.internal;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.stream.Collectors;
 
 import io.meshnode.api.mesh.Mesh;
 import io.meshnode.api.mesh.NodeDTO;
 import io.meshnode.api.mesh.PeerDTO;
 import io.meshnode.api.mesh.PeerState;
+import io.meshnode.api.mesh.ProviderDTO;
+import io.meshnode.api.mesh.TransitionDTO;
 import io.meshnode.api.transport.CloseReason;
 import io.meshnode.api.transport.Direction;
 
@@ -27,6 +32,19 @@ final class FakeMesh implements Mesh {
         node.listen = "127.0.0.1:7800";
         node.listening = true;
         node.missing = List.of();
+        node.providers = List.of(provider("transport", "io.meshnode.transport.netty.internal.NettyTransport",
+            "transport.netty", 0), provider("retry", "io.meshnode.examples.retry.fixed.FixedRetryPolicy",
+            "examples.retry.fixed", 100));
+    }
+
+    static ProviderDTO provider(String role, String component, String bundle, int ranking) {
+        ProviderDTO p = new ProviderDTO();
+        p.role = role;
+        p.component = component;
+        p.bundle = bundle;
+        p.version = "0.1.0.SNAPSHOT";
+        p.ranking = ranking;
+        return p;
     }
 
     /** Every field set. */
@@ -50,6 +68,14 @@ final class FakeMesh implements Mesh {
         p.lastCloseReason = CloseReason.TIMEOUT;
         p.lastCloseDetail = "3 pings unanswered";
         p.lastCloseAt = NOW - 12_000;
+        p.remoteAddress = "127.0.0.2:7800";
+        p.localAddress = "127.0.0.1:41234";
+        p.bytesIn = 1_234;
+        p.bytesOut = 5_678;
+        p.messagesIn = 3;
+        p.messagesOut = 4;
+        p.history = List.of(transition(NOW - 3_724_000, PeerState.IDLE, PeerState.CONNECTING, "dialing 127.0.0.2:7800"),
+            transition(NOW - 3_723_000, PeerState.CONNECTING, PeerState.CONNECTED, "handshake completed (outbound)"));
         return p;
     }
 
@@ -61,6 +87,15 @@ final class FakeMesh implements Mesh {
         p.configured = true;
         p.state = PeerState.IDLE;
         return p;
+    }
+
+    static TransitionDTO transition(long at, PeerState from, PeerState to, String reason) {
+        TransitionDTO t = new TransitionDTO();
+        t.at = at;
+        t.from = from;
+        t.to = to;
+        t.reason = reason;
+        return t;
     }
 
     static PeerDTO parked() {
@@ -122,6 +157,40 @@ final class FakeMesh implements Mesh {
         }
         peers.set(peers.indexOf(was), p);
         return p;
+    }
+
+    /** Adds a configured idle peer, or returns the configured one: as idempotent as the contract asks. */
+    @Override
+    public PeerDTO connect(String spec) {
+        String address = spec.substring(spec.indexOf('@') + 1);
+        if (address.equals(node.listen)) {
+            throw new IllegalArgumentException("this is the node's own listen address");
+        }
+        for (PeerDTO p : peers) {
+            if (p.address.equals(address)) {
+                p.configured = true;
+                return p;
+            }
+        }
+        PeerDTO p = idle(address);
+        p.role = "masternode";
+        peers.add(p);
+        return p;
+    }
+
+    @Override
+    public PeerDTO disconnect(String ref) {
+        PeerDTO was = peer(ref);
+        peers.remove(was);
+        return was;
+    }
+
+    /** Connected peers answer in 420 µs; others fail as the contract says. */
+    @Override
+    public CompletionStage<Duration> ping(String ref) {
+        PeerDTO p = peer(ref);
+        return p.state == PeerState.CONNECTED ? CompletableFuture.completedFuture(Duration.ofNanos(420_000))
+            : CompletableFuture.failedFuture(new IllegalStateException("peer " + p.address + " is not connected"));
     }
 
     private static PeerDTO copy(PeerDTO o) {

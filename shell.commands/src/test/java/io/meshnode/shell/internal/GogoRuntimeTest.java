@@ -48,7 +48,7 @@ class GogoRuntimeTest {
         threadIO.start();
         processor = new CommandProcessorImpl(threadIO);
         MeshCommands commands = new MeshCommands(mesh);
-        for (String f : List.of("status", "peers", "peer", "reconnect")) {
+        for (String f : List.of("status", "peers", "peer", "reconnect", "connect", "disconnect", "ping")) {
             processor.addCommand("mesh", commands, f);
         }
         Bundle framework = Stub.of(Bundle.class, Map.of("stop", a -> {
@@ -116,10 +116,38 @@ class GogoRuntimeTest {
     }
 
     @Test
+    void connectSaysWhatChangedAndASecondConnectChangesNothing() throws Exception {
+        assertEquals("added 127.0.0.7:7800 to etc/meshnode.mesh.cfg; now IDLE", run("connect 127.0.0.7:7800"));
+        assertEquals("127.0.0.7:7800 is configured already: nothing changed", run("mesh:connect 127.0.0.7:7800"));
+        assertEquals(4, mesh.peers().size());
+        Exception e = assertThrows(IllegalArgumentException.class, () -> session.execute("connect 127.0.0.1:7800"));
+        assertEquals("this is the node's own listen address", e.getMessage());
+    }
+
+    @Test
+    void disconnectRemovesThePeerAndIsIdempotentByAddress() throws Exception {
+        assertEquals("removed 41d07a55e9c3@127.0.0.3:7801 from etc/meshnode.mesh.cfg (was PARKED)", run("disconnect 41d0"));
+        assertEquals("127.0.0.3:7801 is not a peer: nothing changed", run("disconnect 127.0.0.3:7801"));
+        Exception e = assertThrows(IllegalArgumentException.class, () -> session.execute("disconnect 41d0"));
+        assertEquals("no peer matches '41d0'", e.getMessage());
+    }
+
+    @Test
+    void pingShowsTheRoundTripAndRefusesAPeerThatIsNotConnected() throws Exception {
+        assertEquals("pong from 9f2c4e1a7b3d@127.0.0.2:7800: rtt 0.420 ms", run("ping 9f2c"));
+        assertEquals("pong from 9f2c4e1a7b3d@127.0.0.2:7800: rtt 0.420 ms", run("mesh:ping --timeout 2 9f2c"));
+        Exception e = assertThrows(IllegalStateException.class, () -> session.execute("ping 41d0"));
+        assertEquals("ping 41d07a55e9c3@127.0.0.3:7801: peer 127.0.0.3:7801 is not connected", e.getMessage());
+    }
+
+    @Test
     void peerAndStatusPrintTheirViews() throws Exception {
-        assertTrue(run("peer 9f2c").startsWith("id                 " + FakeMesh.ID + "\naddress            127.0.0.2:7800\n"));
-        assertTrue(run("status").startsWith("node " + mesh.node.id + " masternode listening on 127.0.0.1:7800\n"
-            + "peers 3: 1 IDLE, 1 CONNECTED, 1 PARKED\n\nID  "));
+        assertTrue(run("peer 9f2c").startsWith("id                 " + FakeMesh.ID + "\naddress            127.0.0.2:7800 (listen)\n"));
+        String status = run("status");
+        assertTrue(status.startsWith("node " + mesh.node.id + " masternode listening on 127.0.0.1:7800\n"
+            + "peers 3: 1 IDLE, 1 CONNECTED, 1 PARKED\n\nROLE  "), status);
+        assertTrue(status.contains("\nretry      io.meshnode.examples.retry.fixed.FixedRetryPolicy "), status);
+        assertTrue(status.contains("\n\nID  "), status);
     }
 
     @Test

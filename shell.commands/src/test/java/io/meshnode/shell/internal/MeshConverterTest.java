@@ -5,6 +5,7 @@ import static org.apache.felix.service.command.Converter.INSPECT;
 import static org.apache.felix.service.command.Converter.LINE;
 import static org.apache.felix.service.command.Converter.PART;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.time.Clock;
@@ -29,13 +30,14 @@ class MeshConverterTest {
     void inspectShowsEveryFieldWithLocalTimesRelativeTimesAndRttInMilliseconds() {
         assertEquals(String.join("\n",
             "id                 " + FakeMesh.ID,
-            "address            127.0.0.2:7800",
+            "address            127.0.0.2:7800 (listen)",
+            "connection         127.0.0.1:41234 -> 127.0.0.2:7800",
             "role               masternode",
             "state              CONNECTED",
             "direction          OUTBOUND",
             "pinned             yes",
             "configured         yes",
-            "dialer             yes",
+            "dialer             this node dials the pair",
             "connected since    2025-03-01T10:57:57.000 (1h02m ago)",
             "rtt last           0.31 ms",
             "rtt min            0.25 ms",
@@ -45,20 +47,27 @@ class MeshConverterTest {
             "next attempt       2025-03-01T12:00:03.000 (in 3s)",
             "last close         TIMEOUT",
             "last close detail  3 pings unanswered",
-            "last close at      2025-03-01T11:59:48.000 (12s ago)"), format(FakeMesh.connected(), INSPECT));
+            "last close at      2025-03-01T11:59:48.000 (12s ago)",
+            "bytes in/out       1234 / 5678",
+            "messages in/out    3 / 4",
+            "history",
+            "  2025-03-01T10:57:56.000 (1h02m ago)  IDLE -> CONNECTING       dialing 127.0.0.2:7800",
+            "  2025-03-01T10:57:57.000 (1h02m ago)  CONNECTING -> CONNECTED  handshake completed (outbound)"),
+            format(FakeMesh.connected(), INSPECT));
     }
 
     @Test
     void inspectShowsADashForWhatIsNotKnownOrNotApplicable() {
         assertEquals(String.join("\n",
             "id                 -",
-            "address            10.0.0.9:7800",
+            "address            10.0.0.9:7800 (listen)",
+            "connection         -",
             "role               fullnode",
             "state              IDLE",
             "direction          -",
             "pinned             no",
             "configured         yes",
-            "dialer             no",
+            "dialer             the peer dials the pair",
             "connected since    -",
             "rtt last           -",
             "rtt min            -",
@@ -68,14 +77,17 @@ class MeshConverterTest {
             "next attempt       -",
             "last close         -",
             "last close detail  -",
-            "last close at      -"), format(FakeMesh.idle("10.0.0.9:7800"), INSPECT));
+            "last close at      -",
+            "bytes in/out       0 / 0",
+            "messages in/out    0 / 0"), format(FakeMesh.idle("10.0.0.9:7800"), INSPECT));
     }
 
     @Test
     void timesAreShownInTheClocksZone() {
         MeshConverter paris = new MeshConverter(Clock.fixed(Instant.ofEpochMilli(NOW), ZoneId.of("Europe/Paris")));
         String detail = paris.format(FakeMesh.connected(), INSPECT, null).toString();
-        assertEquals("last close at      2025-03-01T12:59:48.000 (12s ago)", detail.substring(detail.lastIndexOf('\n') + 1));
+        assertTrue(detail.contains("\nlast close at      2025-03-01T12:59:48.000 (12s ago)\n"), detail);
+        assertTrue(detail.contains("\n  2025-03-01T11:57:57.000 (1h02m ago)  CONNECTING -> CONNECTED"), detail);
     }
 
     @Test
@@ -116,6 +128,10 @@ class MeshConverterTest {
             "node " + mesh.node.id + " masternode listening on 127.0.0.1:7800",
             "peers 2: 1 CONNECTED, 1 PARKED",
             "",
+            "ROLE       PROVIDER                                             BUNDLE                               RANKING",
+            "transport  io.meshnode.transport.netty.internal.NettyTransport  transport.netty 0.1.0.SNAPSHOT       0",
+            "retry      io.meshnode.examples.retry.fixed.FixedRetryPolicy    examples.retry.fixed 0.1.0.SNAPSHOT  100",
+            "",
             "ID            ADDRESS         ROLE        STATE      DIR  UPTIME      RTT  FAIL  NEXT      LAST-CLOSE",
             "9f2c4e1a7b3d  127.0.0.2:7800  masternode  CONNECTED  out   1h02m  0.31 ms     2  in 3s     TIMEOUT 12s ago",
             "41d07a55e9c3  127.0.0.3:7801  masternode  PARKED     -         -        -    20  in 4m32s  CONNECT_FAILED 28s ago"),
@@ -129,9 +145,13 @@ class MeshConverterTest {
     void aNodeThatIsNotListeningSaysWhatItWaitsFor() {
         mesh.node.listening = false;
         mesh.node.missing = List.of("transport");
+        mesh.node.providers = List.of();
         assertEquals(String.join("\n",
             "node " + mesh.node.id + " masternode NOT listening on 127.0.0.1:7800 (missing: transport)",
-            "peers 0"), format(new NodeStatus(mesh.node(), List.of()), INSPECT));
+            "peers 0",
+            "",
+            "ROLE       PROVIDER      BUNDLE  RANKING",
+            "transport  (none bound)  -       -"), format(new NodeStatus(mesh.node(), List.of()), INSPECT));
         assertEquals(String.join("\n",
             "node " + mesh.node.id + " masternode NOT listening on 127.0.0.1:7800 (missing: transport)",
             "peers 0 (0 connected)"), format(mesh.node(), INSPECT));
