@@ -560,7 +560,7 @@ final class MeshEngine {
             }
         }
         InetSocketAddress advertised = listener != null ? listener.address() : settings.listen();
-        c.send(Protocol.hello(identity.id(), settings.role(), advertised));
+        send(l, Protocol.hello(identity.id(), settings.role(), advertised));
     }
 
     private void frame(Connection c, byte[] frame) {
@@ -569,11 +569,9 @@ final class MeshEngine {
             return;
         }
         l.lastFrameAt = clock.now();
-        if (l.peer != null) {
-            l.peer.bytesIn += frame.length + FRAME_OVERHEAD;
-            if (frame.length > 0 && frame[0] == Protocol.PING) {
-                l.peer.bytesOut += frame.length + FRAME_OVERHEAD; // the pong, sent on the I/O thread
-            }
+        l.countIn(frame.length + FRAME_OVERHEAD);
+        if (frame.length > 0 && frame[0] == Protocol.PING) {
+            l.countOut(frame.length + FRAME_OVERHEAD); // the pong, sent on the I/O thread
         }
         if (l.pingSentAt != NONE) {
             l.answered = true;
@@ -683,7 +681,7 @@ final class MeshEngine {
                 peers.put(p.endpoint, p);
                 changed(p, null);
             }
-            l.peer = p;
+            l.attribute(p);
         }
         if (p.id != null && !p.id.equals(h.id)) {
             log.info("peer at {} has a new identity: {} (was {})", ConfigValues.format(p.endpoint), h.id, p.id);
@@ -816,9 +814,7 @@ final class MeshEngine {
     }
 
     private CompletionStage<Void> send(Link l, byte[] frame) {
-        if (l.peer != null) {
-            l.peer.bytesOut += frame.length + FRAME_OVERHEAD;
-        }
+        l.countOut(frame.length + FRAME_OVERHEAD);
         return l.conn.send(frame);
     }
 
@@ -1142,6 +1138,34 @@ final class MeshEngine {
 
         Direction direction() {
             return conn.direction();
+        }
+
+        /** Bytes before the link knew its peer (an inbound link learns it from the hello). */
+        long unattributedIn;
+        long unattributedOut;
+
+        void countIn(long bytes) {
+            if (peer != null) {
+                peer.bytesIn += bytes;
+            } else {
+                unattributedIn += bytes;
+            }
+        }
+
+        void countOut(long bytes) {
+            if (peer != null) {
+                peer.bytesOut += bytes;
+            } else {
+                unattributedOut += bytes;
+            }
+        }
+
+        void attribute(Peer p) {
+            peer = p;
+            p.bytesIn += unattributedIn;
+            p.bytesOut += unattributedOut;
+            unattributedIn = 0;
+            unattributedOut = 0;
         }
 
         void rtt(long micros) {

@@ -4,6 +4,7 @@ import static io.meshnode.api.testing.Configs.map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 import org.junit.jupiter.api.Test;
@@ -24,6 +26,7 @@ import io.meshnode.api.health.HealthMonitor;
 import io.meshnode.health.internal.HeartbeatMonitor;
 import io.meshnode.api.mesh.PeerDTO;
 import io.meshnode.api.mesh.PeerState;
+import io.meshnode.api.mesh.TransitionDTO;
 import io.meshnode.api.retry.RetryDecision;
 import io.meshnode.api.retry.RetryPolicy;
 import io.meshnode.api.testing.Configs;
@@ -475,5 +478,87 @@ class MeshEngineTest {
         b.engine.reconfigure(b.settings("", "200ms"));
         clock.advance(500);
         assertThrows(IllegalArgumentException.class, () -> a.peer(b), "gone once neither side wants the link");
+    }
+
+    @Test
+    void aPeerKeepsItsTransitionsWithReasonsAndCountsBytesAndMessages() throws Exception {
+        Node a = node("a", "127.0.0.2:7800");
+        Node b = node("b", "127.0.0.3:7800");
+        a.start(peers(b), "1s");
+        b.start(peers(a), "1s");
+        clock.advance(200);
+        a.health = null; // no heartbeat frames in flight when the counters are compared
+        b.health = null;
+        clock.advance(200);
+        b.engine.send(a.identity.id(), "tx", "one".getBytes(StandardCharsets.UTF_8));
+        b.engine.send(a.identity.id(), "tx", "two".getBytes(StandardCharsets.UTF_8));
+        clock.advance(20);
+        PeerDTO p = a.peer(b);
+        assertEquals(2, p.messagesIn);
+        assertEquals(0, p.messagesOut);
+        assertTrue(p.bytesIn > 2 * 3 && p.bytesOut > 0, p.bytesIn + "/" + p.bytesOut);
+        assertEquals(2, b.peer(a).messagesOut);
+        assertEquals(p.bytesIn, b.peer(a).bytesOut, "what one side sends, the other receives");
+        assertNotNull(p.remoteAddress);
+        assertNotNull(p.localAddress);
+        TransitionDTO last = p.history.get(p.history.size() - 1);
+        assertEquals(PeerState.CONNECTED, last.to);
+        assertTrue(last.reason.startsWith("handshake completed ("), last.reason);
+        assertEquals(null, p.history.get(0).from, "the first entry is the peer being added");
+        for (int i = 1; i < p.history.size(); i++) {
+            assertEquals(p.history.get(i - 1).to, p.history.get(i).from, "transitions chain: " + p.history);
+            assertNotEquals(p.history.get(i).from, p.history.get(i).to, "one entry per real change: " + p.history);
+        }
+    }
+
+    @Test
+    void theHistoryIsBoundedAndSaysWhyAttemptsFailed() throws Exception {
+        Node a = node("a", "127.0.0.2:7800");
+        Node b = node("b", "127.0.0.3:7800");
+        a.start(peers(b), "1s"); // b never starts: every dial is refused
+        clock.advance(60_000);
+        assertEquals(PeerState.PARKED, a.peer(b).state);
+        a.engine.reconnect(ConfigValues.format(b.listen));
+        clock.advance(60_000);
+        PeerDTO p = a.peer(b);
+        assertEquals(MeshEngine.HISTORY, p.history.size());
+        assertTrue(p.history.stream().anyMatch(t -> t.to == PeerState.BACKOFF && t.reason.startsWith("CONNECT_FAILED")),
+            p.history.toString());
+        assertEquals(PeerState.PARKED, p.history.stream().filter(t -> t.to != PeerState.CONNECTING)
+            .reduce((x, y) -> y).get().to);
+    }
+
+    @Test
+    void anOperatorPingMeasuresOneRoundTripOutsideTheHeartbeat() throws Exception {
+        Node a = node("a", "127.0.0.2:7800");
+        Node b = node("b", "127.0.0.3:7800");
+        net.latency = 7;
+        a.start(peers(b), "1s");
+        b.start(peers(a), "1s");
+        clock.advance(300);
+        CompletableFuture<Duration> rtt = a.engine.ping(b.identity.id().substring(0, 8)).toCompletableFuture();
+        assertFalse(rtt.isDone());
+        clock.advance(14);
+        assertTrue(rtt.isDone());
+        assertEquals(0, rtt.join().toNanos() % 1_000, "microsecond resolution");
+        assertTrue(a.peer(b).rttLastMicros >= 0);
+    }
+
+    @Test
+    void aPingToAPeerThatIsNotConnectedOrThatDiesFailsWithAReason() throws Exception {
+        Node a = node("a", "127.0.0.2:7800");
+        Node b = node("b", "127.0.0.3:7800");
+        a.start(peers(b), "1s");
+        CompletionException e = assertThrows(CompletionException.class,
+            () -> a.engine.ping(ConfigValues.format(b.listen)).toCompletableFuture().join());
+        assertTrue(e.getCause().getMessage().contains("is not connected"), e.getCause().getMessage());
+        assertThrows(IllegalArgumentException.class, () -> a.engine.ping("127.0.0.9:7800"));
+        b.start(peers(a), "1s");
+        clock.advance(2_000);
+        assertEquals(PeerState.CONNECTED, a.peer(b).state);
+        CompletableFuture<Duration> lost = a.engine.ping(ConfigValues.format(b.listen)).toCompletableFuture();
+        b.engine.stop();
+        clock.advance(100);
+        assertTrue(lost.isCompletedExceptionally());
     }
 }
