@@ -98,6 +98,8 @@ public class MeshComponent implements Mesh, Messaging {
     private final Map<MessageHandler, Set<String>> handlers = new ConcurrentHashMap<>();
 
     private volatile ExecutorScheduler scheduler;
+    private static final String FILEINSTALL_FILENAME = "felix.fileinstall.filename";
+    private Path home;
     private final Object configLock = new Object();
     private final AtomicReference<CompletableFuture<Void>> reconfigured = new AtomicReference<>();
 
@@ -111,6 +113,7 @@ public class MeshComponent implements Mesh, Messaging {
     @Activate
     void activate(BundleContext context, Config config, Map<String, Object> properties) throws IOException {
         Path data = NodeHome.data(context);
+        home = NodeHome.home(context);
         Identity identity = Identity.loadOrCreate(data);
         KnownPeers known = new KnownPeers(data.resolve("peers.properties"));
         try {
@@ -377,9 +380,18 @@ public class MeshComponent implements Mesh, Messaging {
     }
 
     /**
-     * Writes a new {@code peers} value through Config Admin (FileInstall writes it back to
-     * {@code etc/meshnode.mesh.cfg}) and waits until the mesh has applied it, so that the next command sees it.
+     * Writes a new {@code peers} value to {@code etc/meshnode.mesh.cfg} (through Config Admin when the configuration
+     * has no file) and waits until the mesh has applied it, so that the next command sees it.
      */
+    /** @return the file FileInstall read this configuration from, else {@code etc/meshnode.mesh.cfg} of the node home if there is one */
+    private Path configFile(Object fileinstall) {
+        if (fileinstall != null) {
+            String name = fileinstall.toString();
+            return name.startsWith("file:") ? Path.of(java.net.URI.create(name)) : Path.of(name);
+        }
+        return home == null ? null : home.resolve("etc").resolve(PID + ".cfg");
+    }
+
     private PeerDTO editPeers(java.util.function.UnaryOperator<String> edit, Callable<PeerDTO> applied) {
         ConfigurationAdmin cm = configAdmin;
         if (cm == null) {
@@ -392,9 +404,16 @@ public class MeshComponent implements Mesh, Messaging {
                 props = new Hashtable<>();
             }
             Object current = props.get("peers");
-            props.put("peers", edit.apply(current == null ? "" : current.toString()));
-            c.update(props);
-        } catch (IOException e) {
+            String value = edit.apply(current == null ? "" : current.toString());
+            Path file = configFile(props.get(FILEINSTALL_FILENAME));
+            if (file != null) {
+                // The operator's file is the source of truth: edit it and let FileInstall apply it, as for any edit.
+                CfgFile.set(file, "peers", value);
+            } else {
+                props.put("peers", value);
+                c.update(props);
+            }
+        } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("cannot write the mesh configuration: " + e.getMessage(), e);
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
