@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * millisecond timings: heartbeat 100ms/50ms/3, backoff 100ms..400ms, dial grace 300ms.
  */
 class MeshIT {
-    private static final Duration READY = Duration.ofSeconds(30);
+    private static final Duration READY = Duration.ofSeconds(90); // five JVMs starting at once on a loaded 2-core machine
     /** missed × interval + timeout with the test heartbeat. */
     private static final long DETECTION_BOUND_MS = 3 * 100 + 50;
 
