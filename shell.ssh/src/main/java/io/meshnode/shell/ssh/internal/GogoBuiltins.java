@@ -62,13 +62,17 @@ public class GogoBuiltins {
     }
 
     private <T> void register(BundleContext context, Class<T> type, T commands) throws ReflectiveOperationException {
-        // Each class lists its command names in a package-private constant, as gogo.jline's activator reads it.
-        Field functions = type.getDeclaredField("functions");
-        functions.setAccessible(true);
         Hashtable<String, Object> properties = ranking();
         properties.put(CommandProcessor.COMMAND_SCOPE, "gogo");
-        properties.put(CommandProcessor.COMMAND_FUNCTION, functions.get(null));
+        properties.put(CommandProcessor.COMMAND_FUNCTION, functions(type));
         registrations.add(context.registerService(type, commands, properties));
+    }
+
+    /** The command names of a gogo.jline command class: a package-private constant, read as its activator does. */
+    static String[] functions(Class<?> type) throws ReflectiveOperationException {
+        Field functions = type.getDeclaredField("functions");
+        functions.setAccessible(true);
+        return ((String[]) functions.get(null)).clone();
     }
 
     private static Hashtable<String, Object> ranking() {

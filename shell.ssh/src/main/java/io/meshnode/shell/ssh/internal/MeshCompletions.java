@@ -33,6 +33,14 @@ public class MeshCompletions implements CommandSessionListener {
 
     private final PeerCandidates candidates = new PeerCandidates(() -> mesh);
 
+    public MeshCompletions() {
+        // DS
+    }
+
+    MeshCompletions(Mesh mesh) {
+        this.mesh = mesh;
+    }
+
     @Override
     public void beforeExecute(CommandSession session, CharSequence command) {
         Object table = session.get(Shell.VAR_COMPLETIONS);

@@ -108,7 +108,7 @@ public class SshConsole {
             next = Settings.parse(config, ConfigValues.of(properties, PID));
         } catch (ConfigException e) {
             log.error("{}; keeping the previous SSH console configuration ({})", e.getMessage(),
-                settings == null ? "none: the console is off" : settings.enabled ? "on " + settings : "off");
+                server != null ? "on " + settings.host + ":" + server.port() : "off");
             return;
         }
         if (next.equals(settings)) {
