@@ -21,8 +21,9 @@ import org.osgi.test.common.annotation.InjectBundleContext;
  * fail when a -runbundles entry cannot be found; it leaves the bundle out.
  */
 class DistributionTest {
-    // In the distribution only: the interactive console.
-    private static final Set<String> CONSOLE = Set.of("org.apache.felix.gogo.jline", "org.jline");
+    // In the distribution only: the interactive console and the remote one (cnf/framework.bnd).
+    private static final Set<String> CONSOLE = Set.of("org.apache.felix.gogo.jline", "org.jline", "shell.ssh",
+        "org.apache.sshd.osgi", "slf4j.api", "slf4j.nop");
 
     @Test
     void exportedJarHasTheTestedBundlesAndTheConsole(@InjectBundleContext BundleContext context) throws IOException {

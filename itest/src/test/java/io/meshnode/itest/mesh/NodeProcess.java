@@ -51,6 +51,10 @@ final class NodeProcess implements AutoCloseable {
         // Generous: several cold JVMs start at once on two cores and the first hello can take a while.
         set("transport", "handshake.timeout", "3s");
         set("mesh", "dial.grace", "300ms");
+        // Each node's SSH console on its own loopback address, as an operator running several nodes sets it.
+        int colon = listen.lastIndexOf(':');
+        set("ssh", "host", listen.substring(0, colon));
+        set("ssh", "port", Integer.toString(Integer.parseInt(listen.substring(colon + 1)) + 1));
     }
 
     static Path jar() {
