@@ -232,6 +232,7 @@ final class MeshEngine {
     PeerDTO reconnect(String ref) {
         Peer p = resolve(ref);
         log.info("operator reconnect of {} (was {}, {} failures)", p, p.state, p.failures);
+        p.cause = "operator reconnect";
         p.failures = 0;
         p.previousDelay = Duration.ZERO;
         if (p.live != null) {
@@ -332,6 +333,7 @@ final class MeshEngine {
             goodbye(p.live, CloseReason.ADMIN, why);
         }
         log.info("peer {} {}", p, why);
+        p.cause = why;
         p.state = PeerState.IDLE;
         changed(p, before);
     }
@@ -346,6 +348,7 @@ final class MeshEngine {
         }
         p.failures = 0;
         p.previousDelay = Duration.ZERO;
+        p.cause = why;
         plan(p, false);
         changed(p, before);
     }
@@ -893,8 +896,16 @@ final class MeshEngine {
     }
 
     private void changed(Peer p, PeerState before) {
+        PeerDTO d = dto(p);
+        if (d.state != p.reported) {
+            // One line per state change, however many nested calls report the same one.
+            log.info("peer {} {} → {}: {}", p, p.reported == null ? "new" : p.reported, d.state,
+                StateChanges.why(d, p.reported, p.cause, p.waitingFor));
+            p.reported = d.state;
+            p.cause = null;
+        }
         try {
-            events.peerChanged(dto(p), before);
+            events.peerChanged(d, before);
         } catch (RuntimeException e) {
             log.error("mesh listener failed: {}", e.toString());
         }
@@ -956,6 +967,10 @@ final class MeshEngine {
         Dial dialing;
         boolean reconnectRequested;
         String waitingFor;
+        /** The state last reported in the log, {@code null} before the first report. */
+        PeerState reported;
+        /** Why the next state change happens, when the engine knows better than the peer's record (operator, configuration). */
+        String cause;
         CloseReason lastReason;
         String lastDetail = "";
         long lastCloseAt;
