@@ -21,8 +21,10 @@ import org.osgi.test.common.annotation.InjectBundleContext;
  * fail when a -runbundles entry cannot be found; it leaves the bundle out.
  */
 class DistributionTest {
-    // In the distribution only: the interactive console.
-    private static final Set<String> CONSOLE = Set.of("org.apache.felix.gogo.jline", "org.jline");
+    // In the distribution only: the interactive console; and the Log Service, which the Equinox test run
+    // takes from the framework instead.
+    private static final Set<String> CONSOLE = Set.of("org.apache.felix.gogo.jline", "org.jline",
+        "org.apache.felix.log");
 
     @Test
     void exportedJarHasTheTestedBundlesAndTheConsole(@InjectBundleContext BundleContext context) throws IOException {
