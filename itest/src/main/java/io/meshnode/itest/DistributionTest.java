@@ -21,9 +21,10 @@ import org.osgi.test.common.annotation.InjectBundleContext;
  * fail when a -runbundles entry cannot be found; it leaves the bundle out.
  */
 class DistributionTest {
-    // In the distribution only: the interactive console and the remote one (cnf/framework.bnd).
+    // In the distribution only: the interactive console and the remote one (cnf/framework.bnd); and the Log
+    // Service, which the Equinox test run takes from the framework instead.
     private static final Set<String> CONSOLE = Set.of("org.apache.felix.gogo.jline", "org.jline", "shell.ssh",
-        "org.apache.sshd.osgi", "slf4j.api", "slf4j.nop");
+        "org.apache.sshd.osgi", "slf4j.api", "slf4j.nop", "org.apache.felix.log");
 
     @Test
     void exportedJarHasTheTestedBundlesAndTheConsole(@InjectBundleContext BundleContext context) throws IOException {

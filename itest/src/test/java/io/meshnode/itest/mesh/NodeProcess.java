@@ -32,6 +32,8 @@ final class NodeProcess implements AutoCloseable {
     final String listen;
     final Map<String, Map<String, String>> config = new LinkedHashMap<>();
     final List<String> stdout = new CopyOnWriteArrayList<>();
+    /** Extra JVM options, e.g. for remote JMX. */
+    final List<String> jvm = new ArrayList<>();
     private Process process;
     private String id;
 
@@ -97,8 +99,11 @@ final class NodeProcess implements AutoCloseable {
         writeConfig();
         stdout.clear();
         id = null;
-        ProcessBuilder pb = new ProcessBuilder(javaBin(), "-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-            "-Dmeshnode.console=false", "-jar", jar().toString(), "--home", home.toString());
+        List<String> command = new ArrayList<>(List.of(javaBin(), "-Xmx96m", "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1", "-Dmeshnode.console=false"));
+        command.addAll(jvm);
+        command.addAll(List.of("-jar", jar().toString(), "--home", home.toString()));
+        ProcessBuilder pb = new ProcessBuilder(command);
         pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.redirectError(ProcessBuilder.Redirect.appendTo(home.resolve("stderr.txt").toFile()));
         process = pb.start();

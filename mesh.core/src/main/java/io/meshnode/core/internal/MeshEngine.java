@@ -972,43 +972,30 @@ final class MeshEngine {
     }
 
     private void changed(Peer p, PeerState before) {
-        PeerState now = p.live != null ? PeerState.CONNECTED : p.state;
+        PeerDTO d = dto(p);
+        PeerState now = d.state;
         String cause = p.cause;
         p.cause = null;
-        // Nested calls report the same change again: the history keeps one entry per real transition.
+        // Nested calls report the same change again: one log line and one history entry per real transition.
         if (now != p.recorded || p.history.isEmpty()) {
+            PeerState from = p.history.isEmpty() ? null : p.recorded;
+            String why = StateChanges.why(d, from, cause, p.waitingFor);
+            log.info("peer {} {} → {}: {}", p, from == null ? "new" : from, now, why);
             TransitionDTO t = new TransitionDTO();
             t.at = clock.wallClock();
-            t.from = p.history.isEmpty() ? null : p.recorded;
-            p.recorded = now;
+            t.from = from;
             t.to = now;
-            t.reason = cause != null ? cause : defaultCause(p, now);
+            t.reason = why;
+            p.recorded = now;
             if (p.history.size() == HISTORY) {
                 p.history.removeFirst();
             }
             p.history.addLast(t);
         }
         try {
-            events.peerChanged(dto(p), before);
+            events.peerChanged(d, before);
         } catch (RuntimeException e) {
             log.error("mesh listener failed: {}", e.toString());
-        }
-    }
-
-    private String defaultCause(Peer p, PeerState now) {
-        switch (now) {
-            case CONNECTING:
-                return "dialing " + ConfigValues.format(p.endpoint);
-            case HANDSHAKING:
-                return "TCP connected, exchanging hellos";
-            case BACKOFF:
-            case PARKED:
-                return p.lastReason == null ? "waiting" : (p.lastReason + " " + p.lastDetail).trim();
-            case IDLE:
-                return p.waitingFor != null ? "waiting for a " + p.waitingFor + " service"
-                    : p.removed ? "removed" : dials(p) ? "first dial scheduled" : "waiting for the peer to dial (designated dialer)";
-            default:
-                return now.name().toLowerCase(Locale.ROOT);
         }
     }
 

@@ -325,6 +325,35 @@ class MeshEngineTest {
     }
 
     @Test
+    void everyPeerStateChangeIsOneLogLineWithOldNewStateAndReason() throws Exception {
+        Node a = node("a", "127.0.0.2:7800");
+        Node b = node("b", "127.0.0.3:7800");
+        a.start(peers(b), "100ms");
+        b.start(peers(a), "100ms");
+        clock.advance(300);
+        String bRef = ConfigValues.format(b.listen);
+        assertEquals(PeerState.CONNECTED, a.peer(b).state);
+        b.engine.stop();
+        clock.advance(5);
+        a.engine.reconnect(bRef);
+        clock.advance(5);
+
+        List<String> changes = a.log.lines().stream().filter(l -> l.startsWith("INFO peer ") && l.contains(" → "))
+            .map(l -> l.replaceFirst("^INFO peer \\S+ ", "")).toList();
+        assertEquals("new → IDLE: configured", changes.get(0));
+        assertTrue(changes.stream().anyMatch(l -> l.matches("(HANDSHAKING|IDLE) → CONNECTED: handshake completed \\((in|out)bound\\)")),
+            changes.toString());
+        assertTrue(changes.stream().anyMatch(l -> l.startsWith("CONNECTED → BACKOFF: REMOTE_CLOSED")
+            && l.endsWith("(failure 1)")), changes.toString());
+        assertTrue(changes.contains("BACKOFF → CONNECTING: operator reconnect"), changes.toString());
+        for (int i = 1; i < changes.size(); i++) {
+            String from = changes.get(i).split(" ")[0];
+            String previousTo = changes.get(i - 1).split(" ")[2].replace(":", "");
+            assertEquals(previousTo, from, "each line starts where the last one ended: " + changes);
+        }
+    }
+
+    @Test
     void aSilentPeerIsCaughtByTheHeartbeat() throws Exception {
         Node a = node("a", "127.0.0.2:7800");
         Node b = node("b", "127.0.0.3:7800");

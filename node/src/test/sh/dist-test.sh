@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Exercises the distribution archive as an operator would: unpack, then bin/meshnode start, status, stop from
+# another directory, through a symlink, with MESHNODE_HOME and JAVA_OPTS. Run by the build (node, integration-test
+# phase); prints "dist-test: N passed, N failed" and fails on any failure.
+# Argument: the archive (target/meshnode-<version>.tar.gz).
+set -uo pipefail
+archive=${1:?usage: dist-test.sh <meshnode-*.tar.gz>}
+work=$(mktemp -d "${TMPDIR:-/tmp}/meshnode-dist-test.XXXXXX")
+passed=0 failed=0
+
+check() { # check DESCRIPTION COMMAND...
+    local what=$1
+    shift
+    if "$@"; then
+        passed=$((passed + 1))
+        echo "dist-test: ok   $what"
+    else
+        failed=$((failed + 1))
+        echo "dist-test: FAIL $what"
+    fi
+}
+
+tar -xzf "$archive" -C "$work"
+dist=$(echo "$work"/meshnode-*)
+export MESHNODE_HOME=$work/home
+# any free port: parallel builds must not collide (the ready line tells which one)
+mkdir -p "$MESHNODE_HOME/etc"
+echo "listen = 127.0.0.1:0" >"$MESHNODE_HOME/etc/meshnode.mesh.cfg"
+export JAVA_OPTS="-Xmx64m -Dmeshnode.dist.test=$$"
+mkdir -p "$work/bin" "$work/elsewhere"
+ln -s "$dist/bin/meshnode" "$work/bin/meshnode"
+cd "$work/elsewhere"
+mn=$work/bin/meshnode
+
+cleanup() {
+    local pid
+    pid=$(cat "$MESHNODE_HOME/data/meshnode.pid" 2>/dev/null) && kill -9 "$pid" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+check "archive has bin/meshnode, lib/meshnode.jar and systemd/meshnode.service" \
+    test -x "$dist/bin/meshnode" -a -f "$dist/lib/meshnode.jar" -a -f "$dist/systemd/meshnode.service"
+
+out=$("$mn" status); rc=$?
+check "status before start: not running, exit 3 ($out)" test "$rc" = 3
+
+out=$("$mn" start 2>&1); rc=$?
+echo "$out"
+check "start: exit 0 with the ready line" test "$rc" = 0 -a -n "$(grep 'meshnode ready: node' <<<"$out")"
+pid=$(cat "$MESHNODE_HOME/data/meshnode.pid" 2>/dev/null)
+check "the pid file names a live process" kill -0 "${pid:-0}"
+check "JAVA_OPTS reached the JVM" grep -qa -- "-Dmeshnode.dist.test=$$" "/proc/${pid:-0}/cmdline"
+check "the node uses MESHNODE_HOME (its log is there)" test -f "$MESHNODE_HOME/data/log/meshnode.log"
+check "nothing written to the working directory" test -z "$(ls -A "$work/elsewhere")"
+
+out=$("$mn" status); rc=$?
+check "status while running: exit 0, pid and ready line ($out)" \
+    test "$rc" = 0 -a -n "$(grep "pid $pid" <<<"$out" | grep 'meshnode ready')"
+out=$("$mn" start); rc=$?
+check "a second start says it is already running ($out)" test "$rc" = 0 -a -n "$(grep 'already running' <<<"$out")"
+
+out=$("$mn" stop 2>&1); rc=$?
+check "stop: exit 0 after a clean shutdown ($out)" test "$rc" = 0 -a -n "$(grep 'meshnode stopped' <<<"$out")"
+check "the process is gone when stop returns" test ! -d "/proc/$pid"
+check "the pid file is removed" test ! -f "$MESHNODE_HOME/data/meshnode.pid"
+out=$("$mn" status); rc=$?
+check "status after stop: not running, exit 3" test "$rc" = 3
+out=$("$mn" bogus 2>&1); rc=$?
+check "an unknown command prints the usage, exit 2" test "$rc" = 2 -a -n "$(grep usage <<<"$out")"
+
+# console runs ssh with the host and port of etc/meshnode.ssh.cfg (a stand-in ssh prints its arguments)
+mkdir -p "$work/fakebin"
+printf '#!/bin/sh\necho "ssh $*"\n' >"$work/fakebin/ssh"
+chmod +x "$work/fakebin/ssh"
+out=$(PATH=$work/fakebin:$PATH "$mn" console); rc=$?
+check "console without etc/meshnode.ssh.cfg: ssh -p 7801 meshnode@127.0.0.1 ($out)" \
+    test "$rc" = 0 -a "$out" = "ssh -p 7801 meshnode@127.0.0.1"
+printf '# the SSH console\nhost = 127.0.0.5\n  port=17801\n#port = 1\n' >"$MESHNODE_HOME/etc/meshnode.ssh.cfg"
+out=$(PATH=$work/fakebin:$PATH "$mn" console); rc=$?
+check "console reads host and port from etc/meshnode.ssh.cfg ($out)" \
+    test "$rc" = 0 -a "$out" = "ssh -p 17801 meshnode@127.0.0.5"
+
+echo "dist-test: $passed passed, $failed failed"
+((failed == 0))
