@@ -178,6 +178,21 @@ class MeshBeansTest {
         }
 
         @Override
+        public PeerDTO connect(String spec) {
+            throw new UnsupportedOperationException("not used by the MXBeans");
+        }
+
+        @Override
+        public PeerDTO disconnect(String ref) {
+            throw new UnsupportedOperationException("not used by the MXBeans");
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<java.time.Duration> ping(String ref) {
+            throw new UnsupportedOperationException("not used by the MXBeans");
+        }
+
+        @Override
         public NodeDTO node() {
             NodeDTO n = new NodeDTO();
             n.id = "a1b2c3d4";
