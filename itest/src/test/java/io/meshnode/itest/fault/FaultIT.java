@@ -210,7 +210,9 @@ class FaultIT {
         assertTrue(attempts <= ceiling, "retries back off: " + attempts + " attempts");
 
         victim.start().awaitReady(READY);
+        LocalDateTime ready = LocalDateTime.now();
         Duration mesh = awaitFullMesh();
+        record(s, "the restarted node's links up " + linkTimes(victim, ready) + " ms after its ready line");
         record(s, "full mesh " + mesh.toMillis() + " ms after the restarted node's ready line; duplicate links "
             + duplicates() + "; false disconnects " + falseDisconnects((a, b) -> a == victim || b == victim));
         assertEquals(0, falseDisconnects((a, b) -> a == victim || b == victim));
@@ -302,16 +304,23 @@ class FaultIT {
         long resumed = System.nanoTime();
         Duration mesh = awaitFullMesh();
         Poll.hold(Duration.ofNanos(Math.max(0, resumed + TimeUnit.SECONDS.toNanos(1) - System.nanoTime())));
-        long[] sent = lab.counter("resumed");
-        int closedOnResume = frozen.logLines(" lost:").size();
-        record(s, "resumed: full mesh after " + mesh.toMillis() + " ms; packets the resumed node sent in its first "
-            + "second (reconnects to " + others.size() + " peers included): " + sent[0] + " (" + sent[1] + " bytes); "
-            + "links it found lost on resume: " + closedOnResume + "; duplicate links " + duplicates()
-            + "; false disconnects " + falseDisconnects((a, b) -> a == frozen || b == frozen));
-        assertEquals(0, falseDisconnects((a, b) -> a == frozen || b == frozen));
-        // A catch-up burst would be 10 pings on each of its 4 links at once; a reconnect is a handshake of a
-        // few segments per link. The bound leaves room for retransmissions and closing the old links.
-        assertTrue(sent[0] <= 30L * others.size(), "the resumed node sent " + sent[0] + " packets in its first second");
+        long first = lab.counter("resumed")[0];
+        lab.rules("iifname " + Lab.port(2) + " counter comment \"steady\"");
+        Poll.hold(Duration.ofSeconds(1));
+        long steady = lab.counter("steady")[0];
+        int lostOnResume = frozen.logLines(" lost:").size();
+        int falseDisconnects = falseDisconnects((a, b) -> a == frozen || b == frozen);
+        record(s, "resumed: full mesh after " + mesh.toMillis() + " ms; packets the node sent in its first second "
+            + "after SIGCONT (4 reconnects included) " + first + ", in the second after that " + steady
+            + "; links it found lost on resume " + lostOnResume + "; duplicate links " + duplicates()
+            + "; false disconnects " + falseDisconnects);
+        assertEquals(0, falseDisconnects);
+        // Its peers closed the old links while it was frozen, so a catch-up burst cannot reach them (the exact
+        // one-ping check is MeshIT's, with a peer that keeps the link). What is checked here: the first second
+        // is ordinary traffic plus a reconnect (a handshake of a few segments per link), not a storm.
+        long allowance = 2 * steady + 10L * others.size();
+        assertTrue(first <= allowance, "the resumed node sent " + first + " packets in its first second, steady "
+            + steady + "/s");
     }
 
     @Test
@@ -342,16 +351,19 @@ class FaultIT {
         awaitFullMesh();
         nodes.forEach(LabNode::markLog);
 
+        LocalDateTime killed = LocalDateTime.now();
         a.kill();
-        Duration parked = Poll.until(Duration.ofSeconds(30),
-            () -> !b.logLines("giving up fast retries of " + a.shortId()).isEmpty(), () -> b + " did not give up: "
-                + b.logLines(a.shortId()));
+        Poll.until(Duration.ofSeconds(30), () -> !b.logLines("giving up fast retries of " + a.shortId()).isEmpty(),
+            () -> b + " did not give up: " + b.logLines(a.shortId()));
+        long parked = ms(killed, b.logLines("giving up fast retries of " + a.shortId()).get(0));
         a.start().awaitReady(READY);
+        LocalDateTime ready = LocalDateTime.now();
         Duration pair = Poll.until(Duration.ofSeconds(30), () -> pairs().getOrDefault(key(a, b), 0) == 1 && b.linkUp(a)
             && a.linkUp(b), () -> "the pair did not re-form: " + pairs());
         String how = b.logLines("connected to " + a.shortId()).toString();
         Duration mesh = awaitFullMesh();
-        record(s, a.name + " dials " + b.name + "; " + b.name + " parked it " + parked.toMillis()
+        record(s, "the returning dialer's links up " + linkTimes(a, ready) + " ms after its ready line");
+        record(s, a.name + " dials " + b.name + "; " + b.name + " parked it " + parked
             + " ms after the kill (give-up 3, probe 1h); pair re-formed " + pair.toMillis()
             + " ms after the dialer's ready line, full mesh after " + mesh.toMillis() + " ms; " + b.name + " logged "
             + how.replaceAll(".*connected to \\S+ \\(([^)]*)\\).*", "$1") + "; duplicate links " + duplicates());
@@ -438,7 +450,7 @@ class FaultIT {
     @Test
     @Order(8)
     void scenario5DelayShowsInRttWithoutFalseFailures() throws Exception {
-        String s = "5. 200 ms delay on one node's packets (heartbeat " + LOSSY_INTERVAL + "/" + LOSSY_TIMEOUT + "/"
+        String s = "5. 200 ms delay on one node's link (heartbeat " + LOSSY_INTERVAL + "/" + LOSSY_TIMEOUT + "/"
             + MISSED + ")";
         LabNode slow = node(1);
         List<LabNode> others = others(slow);
@@ -506,6 +518,16 @@ class FaultIT {
         Class<?> topology = Class.forName("io.meshnode.core.internal.FullMeshTopology");
         Object t = topology.getConstructor().newInstance();
         return (Boolean) topology.getMethod("keepsOutbound", String.class, String.class).invoke(t, self.id(), peer.id());
+    }
+
+    /** For each peer, ms from {@code since} to the node's first "connected to" it (logged since its start). */
+    private Map<String, Long> linkTimes(LabNode n, LocalDateTime since) {
+        Map<String, Long> times = new TreeMap<>();
+        for (LabNode p : others(n)) {
+            n.logLines("connected to " + p.shortId()).stream().filter(l -> !LabNode.time(l).isBefore(since.minusSeconds(5)))
+                .findFirst().ifPresent(l -> times.put(p.name, ms(since, l)));
+        }
+        return times;
     }
 
     /** Waits for the node's log line that its link to the peer was lost (since the scenario began). */
@@ -603,14 +625,16 @@ class FaultIT {
         return -1;
     }
 
-    /** Holds every TCP packet the host sends for {@code ms}: nfq-delay behind an iptables NFQUEUE rule. */
+    /** Holds every TCP packet the host receives for {@code ms}: nfq-delay behind an iptables NFQUEUE rule. */
     private void startDelay(LabNode n, int ms) throws IOException {
         delay = new ProcessBuilder("ip", "netns", "exec", lab.ns(n.host), delayProgram.toString(), "0",
             Integer.toString(ms)).redirectErrorStream(true).start();
         String first = new BufferedReader(new InputStreamReader(delay.getInputStream(), StandardCharsets.UTF_8))
             .readLine();
         assertTrue(first != null && first.startsWith("nfq-delay ready"), "nfq-delay: " + first);
-        lab.exec(n.host, "iptables", "-A", "OUTPUT", "-p", "tcp", "-j", "NFQUEUE", "--queue-num", "0", "--queue-bypass");
+        // On the way in: a packet held on the way out would still count against its socket's TCP small queue
+        // and hold back the socket's next packets (RTTs of 300-400 ms instead of 200).
+        lab.exec(n.host, "iptables", "-A", "INPUT", "-p", "tcp", "-j", "NFQUEUE", "--queue-num", "0", "--queue-bypass");
         delayHost = n.host;
     }
 
@@ -618,7 +642,7 @@ class FaultIT {
 
     private void stopDelay() throws InterruptedException {
         if (delayHost > 0) {
-            lab.exec(delayHost, "iptables", "-F", "OUTPUT");
+            lab.exec(delayHost, "iptables", "-F", "INPUT");
             delayHost = -1;
         }
         if (delay != null) {

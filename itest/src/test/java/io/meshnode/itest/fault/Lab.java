@@ -45,12 +45,22 @@ final class Lab implements AutoCloseable {
      * root on Debian the suite installs it ({@link #installMissingPackages}).
      */
     static String unavailable() {
-        if (!"root".equals(System.getProperty("user.name"))) {
-            return "not running as root (user " + System.getProperty("user.name") + "): network namespaces, "
-                + "bridges and nftables rules need root";
+        int uid;
+        try {
+            uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        } catch (IOException | UnsupportedOperationException e) {
+            return "cannot tell the user id (" + e + "): not Linux?";
         }
-        if (!Files.isDirectory(Path.of("/proc/self/ns")) || !onPath("ip")) {
-            return "no `ip` command (iproute2) or no network namespaces in this kernel";
+        if (uid != 0) {
+            return "not running as root (uid " + uid + "): network namespaces, bridges and nftables rules need root";
+        }
+        if (!onPath("ip")) {
+            return "no `ip` command (iproute2)";
+        }
+        try {
+            run(List.of("ip", "netns", "list"), true);
+        } catch (IllegalStateException e) {
+            return "no `ip netns`: " + e.getMessage();
         }
         return null;
     }
@@ -191,7 +201,9 @@ final class Lab implements AutoCloseable {
     }
 
     private static int runStatus(List<String> command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).inheritIO().start();
+        ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
+        pb.environment().put("DEBIAN_FRONTEND", "noninteractive");
+        Process p = pb.start();
         return p.waitFor();
     }
 

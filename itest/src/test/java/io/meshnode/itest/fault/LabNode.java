@@ -178,13 +178,15 @@ final class LabNode {
 
     /**
      * Runs a Gogo command at the node's console and returns its output lines. The command is framed by
-     * two echo markers so that its output can be told from the prompt and the terminal's echo.
+     * two echo commands so that its output can be told from the prompt and the terminal's echo.
      */
     List<String> command(String command, Duration timeout) throws IOException {
         int n = commands.incrementAndGet();
         String begin = "@@begin-" + n;
         String end = "@@end-" + n;
-        console.write(("echo " + begin + "; " + command + "; echo " + end + "\n").getBytes(StandardCharsets.UTF_8));
+        // Three lines: the console prints a command's value (through the converter) only for the last
+        // statement of a line.
+        console.write(("echo " + begin + "\n" + command + "\n" + "echo " + end + "\n").getBytes(StandardCharsets.UTF_8));
         console.flush();
         List<String> result = new ArrayList<>();
         Poll.until(timeout, () -> {
