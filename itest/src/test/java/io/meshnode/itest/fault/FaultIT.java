@@ -391,20 +391,21 @@ class FaultIT {
             n.start();
         }
         TreeMap<Long, Long> timeline = new TreeMap<>();
-        long[] firstReady = {-1};
+        long[] readyAt = {-1, -1};
         Duration mesh = Poll.until(MESH.multipliedBy(2), () -> {
             timeline.put((System.nanoTime() - start) / 1_000_000, lab.syns() - base);
-            return nodes.stream().allMatch(n -> ready(n, firstReady, start)) && fullMesh();
+            return nodes.stream().allMatch(n -> ready(n, readyAt, start)) && fullMesh();
         }, () -> "no full mesh: " + pairs());
         long attempts = lab.syns() - base;
-        long window = mesh.toMillis() - firstReady[0];
+        long window = mesh.toMillis() - readyAt[0];
         long peak = 0;
         for (Map.Entry<Long, Long> e : timeline.entrySet()) {
             Map.Entry<Long, Long> back = timeline.floorEntry(e.getKey() - 1000);
             peak = Math.max(peak, e.getValue() - (back == null ? 0 : back.getValue()));
         }
-        record(s, "full mesh " + mesh.toMillis() + " ms after the restart (" + window
-            + " ms after the first ready line); " + attempts + " connection attempts for 10 links: "
+        record(s, "full mesh " + mesh.toMillis() + " ms after the restart: the JVMs printed their ready lines "
+            + readyAt[0] + "-" + readyAt[1] + " ms after it, the mesh stood " + (mesh.toMillis() - readyAt[1])
+            + " ms after the last one; " + attempts + " connection attempts for 10 links: "
             + String.format(Locale.ROOT, "%.1f", attempts * 1000.0 / Math.max(1, window))
             + "/s on average from the first ready line, at most " + peak + " in any second; duplicate links "
             + duplicates());
@@ -498,7 +499,8 @@ class FaultIT {
         return nodes.stream().filter(o -> o != n).toList();
     }
 
-    private static boolean ready(LabNode n, long[] firstReady, long start) {
+    /** Whether the node printed its ready line; records when the first and the last one did, in ms from start. */
+    private static boolean ready(LabNode n, long[] readyAt, long start) {
         if (n.id() != null) {
             return true;
         }
@@ -507,8 +509,9 @@ class FaultIT {
         } catch (AssertionError | IllegalStateException e) {
             return false;
         }
-        if (firstReady[0] < 0) {
-            firstReady[0] = (System.nanoTime() - start) / 1_000_000;
+        readyAt[1] = (System.nanoTime() - start) / 1_000_000;
+        if (readyAt[0] < 0) {
+            readyAt[0] = readyAt[1];
         }
         return true;
     }
