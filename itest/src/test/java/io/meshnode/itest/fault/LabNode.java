@@ -1,0 +1,281 @@
+package io.meshnode.itest.fault;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One node of the distribution jar running as its own host: a JVM inside a lab namespace, with its own
+ * home. The test controls it only through channels that do not cross the lab network: its console on a
+ * pseudo-terminal ({@code script}, so Gogo's JLine console works and sits idle), signals, its log file
+ * and {@code ss} inside its namespace.
+ */
+final class LabNode {
+    private static final Pattern READY = Pattern.compile("meshnode ready: node ([0-9a-f]{40}) listening on (\\S+)");
+    private static final Pattern ANSI = Pattern.compile("\u001B(\\[[0-9;?]*[ -/]*[@-~]|[=>]|\\][^\u0007]*\u0007)");
+    private static final DateTimeFormatter LOG_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
+
+    final int host;
+    final String name;
+    final Path home;
+    final String address;
+    final String listen;
+    private final Lab lab;
+    private final Map<String, Map<String, String>> config = new LinkedHashMap<>();
+    private final List<String> output = new CopyOnWriteArrayList<>();
+    private final AtomicInteger commands = new AtomicInteger();
+    private Process process;
+    private OutputStream console;
+    private long javaPid = -1;
+    private String id;
+    private int logMark;
+    private int startMark;
+
+    LabNode(Lab lab, Path root, int host, int port) {
+        this.lab = lab;
+        this.host = host;
+        this.name = "n" + host;
+        this.home = root.resolve(name);
+        this.address = lab.address(host);
+        this.listen = address + ":" + port;
+        set("mesh", "listen", listen);
+    }
+
+    LabNode set(String file, String key, String value) {
+        config.computeIfAbsent(file, f -> new LinkedHashMap<>()).put(key, value);
+        return this;
+    }
+
+    /** Back to the node's default for that key (at the next start or config write). */
+    LabNode unset(String file, String key) {
+        config.getOrDefault(file, new LinkedHashMap<>()).remove(key);
+        return this;
+    }
+
+    void writeConfig() throws IOException {
+        Files.createDirectories(home.resolve("etc"));
+        for (Map.Entry<String, Map<String, String>> f : config.entrySet()) {
+            StringBuilder text = new StringBuilder("# written by FaultIT\n");
+            f.getValue().forEach((k, v) -> text.append(k).append(" = ").append(v).append('\n'));
+            Path tmp = Files.createTempFile(home.resolve("etc"), ".fault", ".tmp");
+            Files.writeString(tmp, text);
+            Files.move(tmp, home.resolve("etc/meshnode." + f.getKey() + ".cfg"), StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
+        }
+    }
+
+    /** Starts the node in its namespace on a pseudo-terminal; returns at once (see {@link #awaitReady}). */
+    LabNode start() throws IOException {
+        writeConfig();
+        startMark = readLog().size();
+        output.clear();
+        id = null;
+        javaPid = -1;
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String jar = Path.of(System.getProperty("meshnode.jar", "../node/target/meshnode.jar")).toAbsolutePath()
+            .toString();
+        // A real terminal for JLine (a piped stdin would leave it spinning on a dumb terminal); the shell
+        // execs java, so java is script's only child.
+        String cmd = "stty cols 240 rows 50; exec " + java + " -Xmx96m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
+            + " -Dmeshnode.console=true -jar '" + jar + "' --home '" + home + "'";
+        ProcessBuilder pb = new ProcessBuilder("ip", "netns", "exec", lab.ns(host), "script", "-qfec", cmd, "/dev/null");
+        pb.environment().put("TERM", "xterm");
+        pb.redirectErrorStream(true);
+        process = pb.start();
+        console = process.getOutputStream();
+        Process p = process;
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null;) {
+                    output.add(ANSI.matcher(line).replaceAll("").replace("\r", ""));
+                }
+            } catch (IOException e) {
+                // the process ended
+            }
+        }, "console-" + name);
+        reader.setDaemon(true);
+        reader.start();
+        return this;
+    }
+
+    /** Waits for the ready line; returns the node id. */
+    String awaitReady(Duration timeout) {
+        Poll.until(timeout, () -> {
+            for (String line : output) {
+                Matcher m = READY.matcher(line);
+                if (m.find()) {
+                    id = m.group(1);
+                    return true;
+                }
+            }
+            if (!process.isAlive()) {
+                throw new IllegalStateException(name + " exited before it was ready: " + output);
+            }
+            return false;
+        }, () -> name + " not ready: " + output);
+        javaPid = process.children().findFirst().map(ProcessHandle::pid)
+            .orElseThrow(() -> new IllegalStateException(name + ": no java process under script"));
+        return id;
+    }
+
+    String id() {
+        return id;
+    }
+
+    String shortId() {
+        return id.substring(0, 12);
+    }
+
+    boolean alive() {
+        return process != null && process.isAlive();
+    }
+
+    /** Sends a signal to the node's JVM; a JVM that is already gone is not an error. */
+    void signal(String sig) {
+        if (javaPid > 0) {
+            Lab.run(List.of("kill", "-" + sig, Long.toString(javaPid)), false);
+        }
+    }
+
+    /** kill -9 of the JVM; script then exits too. */
+    void kill() throws InterruptedException {
+        if (alive()) {
+            signal("KILL");
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** SIGTERM (clean stop), then SIGKILL if the node does not exit in time. */
+    void stop() throws InterruptedException {
+        if (!alive()) {
+            return;
+        }
+        signal("CONT");
+        signal("TERM");
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            signal("KILL");
+            process.destroyForcibly();
+            process.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Runs a Gogo command at the node's console and returns its output lines. The command is framed by
+     * two echo commands so that its output can be told from the prompt and the terminal's echo.
+     */
+    List<String> command(String command, Duration timeout) throws IOException {
+        int n = commands.incrementAndGet();
+        String begin = "@@begin-" + n;
+        String end = "@@end-" + n;
+        // Three lines: the console prints a command's value (through the converter) only for the last
+        // statement of a line.
+        console.write(("echo " + begin + "\n" + command + "\n" + "echo " + end + "\n").getBytes(StandardCharsets.UTF_8));
+        console.flush();
+        List<String> result = new ArrayList<>();
+        Poll.until(timeout, () -> {
+            result.clear();
+            boolean in = false;
+            for (String line : output) {
+                String t = line.trim();
+                if (t.endsWith(begin) && !t.contains("echo")) {
+                    in = true;
+                } else if (in && t.endsWith(end) && !t.contains("echo")) {
+                    return true;
+                } else if (in) {
+                    result.add(line);
+                }
+            }
+            return false;
+        }, () -> name + ": no answer to '" + command + "': " + output.subList(Math.max(0, output.size() - 20), output.size()));
+        return result;
+    }
+
+    /** Remembers where the log ends: {@link #logLines} then reads only what comes after. */
+    void markLog() {
+        logMark = readLog().size();
+    }
+
+    private List<String> readLog() {
+        try {
+            Path log = home.resolve("data/log/meshnode.log");
+            return Files.exists(log) ? Files.readAllLines(log) : List.of();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /** Log lines written since the mark that contain every fragment. */
+    List<String> logLines(String... fragments) {
+        List<String> all = readLog();
+        List<String> out = new ArrayList<>();
+        for (String line : all.subList(Math.min(logMark, all.size()), all.size())) {
+            boolean match = true;
+            for (String f : fragments) {
+                match &= line.contains(f);
+            }
+            if (match) {
+                out.add(line);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The node's own view of a peer since its last start: up when its last log line about the peer says
+     * "connected to", down after "link to ... lost/closed" or when it never connected.
+     */
+    boolean linkUp(LabNode peer) {
+        List<String> all = readLog();
+        boolean up = false;
+        for (String line : all.subList(Math.min(startMark, all.size()), all.size())) {
+            if (line.contains("connected to " + peer.shortId())) {
+                up = true;
+            } else if (line.contains("link to " + peer.shortId()) && (line.contains(" lost:") || line.contains(" closed:"))) {
+                up = false;
+            }
+        }
+        return up;
+    }
+
+    static LocalDateTime time(String logLine) {
+        return LocalDateTime.parse(logLine.substring(0, 23), LOG_TIME);
+    }
+
+    /** Established TCP connections in this host's namespace: "local peer" endpoint pairs. */
+    List<String[]> established() {
+        List<String[]> out = new ArrayList<>();
+        for (String line : lab.exec(host, "ss", "-Htn", "state", "established").split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 4) {
+                out.add(new String[] {unmap(f[2]), unmap(f[3])});
+            }
+        }
+        return out;
+    }
+
+    private static String unmap(String endpoint) {
+        return endpoint.startsWith("[::ffff:") ? endpoint.substring(8).replace("]", "") : endpoint;
+    }
+
+    @Override
+    public String toString() {
+        return name + "@" + listen;
+    }
+}
