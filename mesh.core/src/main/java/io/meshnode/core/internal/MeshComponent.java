@@ -178,8 +178,10 @@ public class MeshComponent implements Mesh, Messaging {
     }
 
     // ---------------------------------------------------------------- dynamic references
+    // Named, so that an operator pins a provider with transport.target, retry.target, health.target or
+    // topology.target (an LDAP filter) in etc/meshnode.mesh.cfg; SCR rebinds live when the filter changes.
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+    @Reference(name = "transport", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
         policyOption = ReferencePolicyOption.GREEDY)
     void bindTransport(Transport s, ServiceReference<Transport> ref) {
         transport.set(s);
@@ -194,7 +196,7 @@ public class MeshComponent implements Mesh, Messaging {
         }
     }
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+    @Reference(name = "retry", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
         policyOption = ReferencePolicyOption.GREEDY)
     void bindRetry(RetryPolicy s, ServiceReference<RetryPolicy> ref) {
         retry.set(s);
@@ -209,7 +211,7 @@ public class MeshComponent implements Mesh, Messaging {
         }
     }
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+    @Reference(name = "health", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
         policyOption = ReferencePolicyOption.GREEDY)
     void bindHealth(HealthMonitor s, ServiceReference<HealthMonitor> ref) {
         health.set(s);
@@ -224,7 +226,7 @@ public class MeshComponent implements Mesh, Messaging {
         }
     }
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+    @Reference(name = "topology", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
         policyOption = ReferencePolicyOption.GREEDY)
     void bindTopology(Topology s, ServiceReference<Topology> ref) {
         topology.set(s);

@@ -512,8 +512,9 @@ final class MeshEngine {
             return;
         }
         l.lastFrameAt = clock.now();
-        if (l.pingSentAt != NONE) {
+        if (l.pingSentAt != NONE && !l.answered) {
             l.answered = true;
+            heartbeatArrived(l);
         }
         try {
             if (frame.length == 0) {
@@ -758,7 +759,7 @@ final class MeshEngine {
         HealthDecision d;
         try {
             d = monitor.assess(new LinkObservation(l.connectedAt, l.lastFrameAt, l.lastPingAt, l.pingSentAt, l.answered,
-                l.missed), now);
+                l.missed, l.peer.arrivals.toArray()), now);
         } catch (RuntimeException e) {
             log.error("health monitor failed on {}: {}; retrying in 1s", l.peer, e.toString());
             scheduleHealth(l, 1_000);
@@ -786,6 +787,14 @@ final class MeshEngine {
             changed(l.peer, l.peer.state);
         }
         scheduleHealth(l, Math.max(1, d.nextCheckAt() - now));
+    }
+
+    /** The first frame after a ping: one heartbeat arrival, whose interval adaptive monitors learn from. */
+    private void heartbeatArrived(Link l) {
+        if (l.peer != null && l.lastArrivalAt != NONE) {
+            l.peer.arrivals.add(l.lastFrameAt - l.lastArrivalAt);
+        }
+        l.lastArrivalAt = l.lastFrameAt;
     }
 
     private void scheduleStable(Link l) {
@@ -960,6 +969,7 @@ final class MeshEngine {
         String lastDetail = "";
         long lastCloseAt;
         long connectedSince;
+        final Arrivals arrivals = new Arrivals();
 
         Peer(InetSocketAddress endpoint) {
             this.endpoint = endpoint;
@@ -985,6 +995,7 @@ final class MeshEngine {
         long lastPingAt = NONE;
         long pingSentAt = NONE;
         boolean answered;
+        long lastArrivalAt = NONE;
         long pingNonce;
         int missed;
         long rttLast = -1;
