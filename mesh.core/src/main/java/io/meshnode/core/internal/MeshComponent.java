@@ -97,10 +97,15 @@ public class MeshComponent implements Mesh, Messaging {
     private MeshEngine engine;
     private MeshSettings settings;
     private boolean announced;
+    private BundleContext context;
+    private RestartMarker restart;
 
     @Activate
     void activate(BundleContext context, Config config, Map<String, Object> properties) throws IOException {
+        this.context = context;
         Path data = NodeHome.data(context);
+        restart = new RestartMarker(data);
+        boolean prompt = restart.consume(System.currentTimeMillis());
         Identity identity = Identity.loadOrCreate(data);
         KnownPeers known = new KnownPeers(data.resolve("peers.properties"));
         try {
@@ -139,7 +144,10 @@ public class MeshComponent implements Mesh, Messaging {
         MeshSettings initial = settings;
         log.info("providers at start: {}", providers.snapshot().stream()
             .map(p -> p.role + "=" + p.component + " (" + p.bundle + " " + p.version + ")").toList());
-        scheduler.execute(() -> engine.start(initial));
+        if (prompt) {
+            log.info("the mesh restarted while the node stayed up: dialing every peer at once");
+        }
+        scheduler.execute(() -> engine.start(initial, prompt));
     }
 
     @Modified
@@ -153,7 +161,15 @@ public class MeshComponent implements Mesh, Messaging {
 
     @Deactivate
     void deactivate() throws InterruptedException {
-        FutureTask<Void> stop = new FutureTask<>(() -> engine.stop(), null);
+        boolean restarting = RestartMarker.nodeStaysUp(context);
+        if (restarting) {
+            try {
+                restart.write(System.currentTimeMillis());
+            } catch (IOException e) {
+                log.warn("cannot write the restart marker: {}", e.getMessage());
+            }
+        }
+        FutureTask<Void> stop = new FutureTask<>(() -> engine.stop(restarting), null);
         scheduler.execute(stop);
         try {
             stop.get(5, TimeUnit.SECONDS);
@@ -161,6 +177,7 @@ public class MeshComponent implements Mesh, Messaging {
             log.warn("stopping the mesh: {}", e.toString());
         }
         scheduler.shutdown();
+        scheduler = null; // references are unbound after this; they find no mesh thread to wait for
     }
 
     private MeshSettings parse(Config config, Map<String, Object> properties) {
@@ -192,7 +209,31 @@ public class MeshComponent implements Mesh, Messaging {
     void unbindTransport(Transport s) {
         providers.unbind("transport", s);
         if (transport.compareAndSet(s, null)) {
+            awaitFarewell();
+        }
+    }
+
+    /**
+     * The transport is going away, and SCR deactivates it when this returns: say goodbye on its links
+     * first (so the peers see a clean, non-failure close and do not back off), waiting at most a second.
+     */
+    private void awaitFarewell() {
+        ExecutorScheduler s = scheduler;
+        if (s == null || s.inThread()) {
             servicesChanged();
+            return;
+        }
+        FutureTask<CompletableFuture<Void>> task = new FutureTask<>(() -> {
+            engine.servicesChanged();
+            return engine.farewell();
+        });
+        s.execute(task);
+        try {
+            task.get(1, TimeUnit.SECONDS).get(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.debug("goodbyes before the transport left: {}", e.toString());
         }
     }
 
