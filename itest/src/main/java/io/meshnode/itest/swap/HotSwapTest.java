@@ -15,8 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
@@ -105,9 +103,9 @@ class HotSwapTest {
         configure("meshnode.transport", "connect.timeout", "200ms", "handshake.timeout", "3s");
         configure("meshnode.mesh", "listen", self, "peers", a.listen + "," + b.listen + "," + ghost, "dial.grace", "300ms");
 
-        await(FORMED, () -> a.readyId() != null && b.readyId() != null || !a.alive() || !b.alive(), () -> "ready lines");
+        Await.until(FORMED, () -> a.readyId() != null && b.readyId() != null || !a.alive() || !b.alive(), () -> "ready lines");
         assertTrue(a.alive() && b.alive(), "peer processes exited: see " + root);
-        await(FORMED, this::fullMesh, () -> "mesh not formed: " + mesh().peers());
+        Await.until(FORMED, this::fullMesh, () -> "mesh not formed: " + mesh().peers());
     }
 
     private static PeerNode peer(Path home, String listen) {
@@ -146,11 +144,11 @@ class HotSwapTest {
         assertEquals("policy.retry", provider("retry").bundle);
         int failures = ghost().consecutiveFailures;
         long installedAt = System.currentTimeMillis();
-        Bundle example = context.installBundle(exampleJar().toUri().toString());
+        Bundle example = context.installBundle(Await.exampleJar(context).toUri().toString());
         example.start();
-        await(SWAPPED, () -> "examples.retry.fixed".equals(provider("retry").bundle), () -> "providers " + providers());
+        Await.until(SWAPPED, () -> "examples.retry.fixed".equals(provider("retry").bundle), () -> "providers " + providers());
         // The next decision is the example's: a fixed 2 s, never the default's 150..600 ms.
-        await(SWAPPED, () -> ghost().lastCloseAt > installedAt + 50 && ghost().nextAttemptAt > 0,
+        Await.until(SWAPPED, () -> ghost().lastCloseAt > installedAt + 50 && ghost().nextAttemptAt > 0,
             () -> "ghost " + ghost());
         PeerDTO g = ghost();
         long delay = g.nextAttemptAt - g.lastCloseAt;
@@ -158,7 +156,7 @@ class HotSwapTest {
         assertTrue(g.consecutiveFailures > failures, "failure count kept and counting: " + failures + " -> " + g);
 
         example.uninstall();
-        await(SWAPPED, () -> "policy.retry".equals(provider("retry").bundle), () -> "providers " + providers());
+        Await.until(SWAPPED, () -> "policy.retry".equals(provider("retry").bundle), () -> "providers " + providers());
         quiet();
         assertNoDrops(before);
     }
@@ -168,10 +166,10 @@ class HotSwapTest {
     void policyRetryUpdatedToADifferentBuildOfItselfDropsNothing() throws Exception {
         Counts before = counts();
         Bundle retry = bundle("policy.retry");
-        Version next = Rebuilt.next(retry, "rebuilt");
+        Version next = Rebuilt.next(retry.getVersion(), "rebuilt");
         int failures = ghost().consecutiveFailures;
         retry.update(Rebuilt.withVersion(retry, next));
-        await(SWAPPED, () -> next.toString().equals(provider("retry").version), () -> "providers " + providers());
+        Await.until(SWAPPED, () -> next.toString().equals(provider("retry").version), () -> "providers " + providers());
         assertTrue(ghost().consecutiveFailures >= failures, "failure count survives: " + failures + " -> " + ghost());
         quiet();
         assertNoDrops(before);
@@ -183,13 +181,13 @@ class HotSwapTest {
         Counts before = counts();
         assertEquals(HEARTBEAT, provider("health").component);
         configure("meshnode.mesh", "health.target", "(component.name=" + PHI + ")");
-        await(SWAPPED, () -> PHI.equals(provider("health").component), () -> "providers " + providers());
+        Await.until(SWAPPED, () -> PHI.equals(provider("health").component), () -> "providers " + providers());
         quiet();
         assertNoDrops(before);
         assertTrue(livePeers().allMatch(p -> p.rttLastMicros >= 0), "pings answered under phi: " + mesh().peers());
 
         configure("meshnode.mesh", "health.target", null);
-        await(SWAPPED, () -> HEARTBEAT.equals(provider("health").component), () -> "providers " + providers());
+        Await.until(SWAPPED, () -> HEARTBEAT.equals(provider("health").component), () -> "providers " + providers());
         quiet();
         assertNoDrops(before);
     }
@@ -204,7 +202,7 @@ class HotSwapTest {
         configure("meshnode.heartbeat", "interval", "300ms", "timeout", "900ms");
         configure("meshnode.retry", "initial", "3s", "max", "3s", "jitter", "none");
         // Applied: the ghost's next backoff is the new 3 s.
-        await(SWAPPED, () -> {
+        Await.until(SWAPPED, () -> {
             PeerDTO g = ghost();
             return g.lastCloseAt > changedAt + 50 && g.nextAttemptAt - g.lastCloseAt >= 2_900;
         }, () -> "ghost " + ghost());
@@ -220,11 +218,11 @@ class HotSwapTest {
     void aTransportUpdateReformsEveryLinkAtOnceAndKeepsState() throws Exception {
         Counts before = counts();
         Bundle netty = bundle("transport.netty");
-        Version next = Rebuilt.next(netty, "rebuilt");
+        Version next = Rebuilt.next(netty.getVersion(), "rebuilt");
         int ghostFailures = ghost().consecutiveFailures;
         long start = System.nanoTime();
         netty.update(Rebuilt.withVersion(netty, next));
-        await(SWAPPED, () -> next.toString().equals(provider("transport").version) && fullMesh()
+        Await.until(SWAPPED, () -> next.toString().equals(provider("transport").version) && fullMesh()
             && counts().connectedToSelf == before.connectedToSelf + 2, () -> "mesh " + mesh().peers());
         System.out.printf("HOTSWAP transport update: full mesh back in %d ms%n", (System.nanoTime() - start) / 1_000_000);
         Counts after = counts();
@@ -240,10 +238,10 @@ class HotSwapTest {
     void aMeshCoreUpdateReformsTheMeshAndThePeersComeBackAtOnce() throws Exception {
         Counts before = counts();
         Bundle core = bundle("mesh.core");
-        Version next = Rebuilt.next(core, "rebuilt");
+        Version next = Rebuilt.next(core.getVersion(), "rebuilt");
         long start = System.nanoTime();
         core.update(Rebuilt.withVersion(core, next));
-        await(SWAPPED, () -> meshes.getService() != null && fullMesh()
+        Await.until(SWAPPED, () -> meshes.getService() != null && fullMesh()
             && counts().connectedToSelf == before.connectedToSelf + 2, () -> "peers of the new mesh");
         System.out.printf("HOTSWAP mesh.core update: full mesh back in %d ms%n", (System.nanoTime() - start) / 1_000_000);
         assertEquals(next, bundle("mesh.core").getVersion());
@@ -320,14 +318,6 @@ class HotSwapTest {
         return Stream.of(context.getBundles()).filter(x -> bsn.equals(x.getSymbolicName())).findFirst().orElseThrow();
     }
 
-    private Path exampleJar() throws IOException {
-        Path target = Path.of(context.getProperty("meshnode.itest.root"), "examples", "retry.fixed", "target");
-        try (Stream<Path> jars = Files.list(target)) {
-            return jars.filter(p -> p.getFileName().toString().matches("examples\\.retry\\.fixed-[^-]+(-SNAPSHOT)?\\.jar"))
-                .findFirst().orElseThrow(() -> new AssertionError("no example jar in " + target + ": build examples first"));
-        }
-    }
-
     /** Sets (or with a {@code null} value removes) keys of a configuration, keeping the others. */
     private void configure(String pid, String... kv) throws IOException {
         Configuration c = cm.getConfiguration(pid, "?");
@@ -345,16 +335,5 @@ class HotSwapTest {
     /** Observes the mesh for {@link #QUIET}: a drop shows in the counts afterwards. */
     private static void quiet() throws InterruptedException {
         Thread.sleep(QUIET.toMillis());
-    }
-
-    private static void await(Duration timeout, BooleanSupplier condition, Supplier<String> state)
-        throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + timeout + ": " + state.get());
-            }
-            Thread.sleep(20);
-        }
     }
 }
