@@ -39,6 +39,7 @@ public final class Main {
         Path dir = Path.of(home).toAbsolutePath().normalize();
         Path etc = Files.createDirectories(dir.resolve("etc"));
         Path data = Files.createDirectories(dir.resolve("data"));
+        DeployFolder.prepare(dir);
 
         System.setProperty("meshnode.home", dir.toString());
         System.setProperty("felix.fileinstall.dir", etc.toString());

@@ -13,6 +13,7 @@ public final class LinkObservation {
     private final long pingSentAt;
     private final boolean answered;
     private final int missed;
+    private final long[] arrivalIntervals;
 
     /**
      * @param connectedAt when the handshake completed
@@ -25,12 +26,28 @@ public final class LinkObservation {
      */
     public LinkObservation(long connectedAt, long lastFrameAt, long lastPingAt, long pingSentAt, boolean answered,
         int missed) {
+        this(connectedAt, lastFrameAt, lastPingAt, pingSentAt, answered, missed, new long[0]);
+    }
+
+    /**
+     * @param connectedAt when the handshake completed
+     * @param lastFrameAt when the last frame of any kind arrived from the peer
+     * @param lastPingAt when the last ping was sent, {@link #NONE} if never
+     * @param pingSentAt when the outstanding ping was sent, {@link #NONE} if none is outstanding
+     * @param answered {@code true} if any frame arrived after the outstanding ping was sent
+     * @param missed consecutive pings that went unanswered so far
+     * @param arrivalIntervals recent intervals between heartbeat arrivals, oldest first (copied)
+     * @since 1.1
+     */
+    public LinkObservation(long connectedAt, long lastFrameAt, long lastPingAt, long pingSentAt, boolean answered,
+        int missed, long[] arrivalIntervals) {
         this.connectedAt = connectedAt;
         this.lastFrameAt = lastFrameAt;
         this.lastPingAt = lastPingAt;
         this.pingSentAt = pingSentAt;
         this.answered = answered;
         this.missed = missed;
+        this.arrivalIntervals = arrivalIntervals.clone();
     }
 
     /** @return when the handshake completed */
@@ -64,5 +81,19 @@ public final class LinkObservation {
     /** @return consecutive unanswered pings */
     public int missed() {
         return missed;
+    }
+
+    /**
+     * The recent intervals, in milliseconds, between heartbeat arrivals from this peer, oldest first: a
+     * heartbeat arrival is the first frame of any kind that arrives after a ping was sent. The mesh keeps
+     * a bounded history per peer (at least the last 100 intervals; the gap across a reconnection is never
+     * recorded), whichever monitor is bound, so an adaptive monitor such as a phi-accrual detector has
+     * the history it needs as soon as it is swapped in.
+     *
+     * @return a copy of the intervals, empty when none has been observed yet (or the mesh predates 1.1)
+     * @since 1.1
+     */
+    public long[] arrivalIntervals() {
+        return arrivalIntervals.clone();
     }
 }

@@ -109,11 +109,16 @@ public class MeshComponent implements Mesh, Messaging {
     private MeshEngine engine;
     private volatile MeshSettings settings;
     private boolean announced;
+    private BundleContext context;
+    private RestartMarker restart;
 
     @Activate
     void activate(BundleContext context, Config config, Map<String, Object> properties) throws IOException {
+        this.context = context;
         Path data = NodeHome.data(context);
         home = NodeHome.home(context);
+        restart = new RestartMarker(data);
+        boolean prompt = restart.consume(System.currentTimeMillis());
         Identity identity = Identity.loadOrCreate(data);
         KnownPeers known = new KnownPeers(data.resolve("peers.properties"));
         try {
@@ -152,7 +157,10 @@ public class MeshComponent implements Mesh, Messaging {
         MeshSettings initial = settings;
         log.info("providers at start: {}", providers.snapshot().stream()
             .map(p -> p.role + "=" + p.component + " (" + p.bundle + " " + p.version + ")").toList());
-        scheduler.execute(() -> engine.start(initial));
+        if (prompt) {
+            log.info("the mesh restarted while the node stayed up: dialing every peer at once");
+        }
+        scheduler.execute(() -> engine.start(initial, prompt));
     }
 
     @Modified
@@ -172,7 +180,15 @@ public class MeshComponent implements Mesh, Messaging {
 
     @Deactivate
     void deactivate() throws InterruptedException {
-        FutureTask<Void> stop = new FutureTask<>(() -> engine.stop(), null);
+        boolean restarting = RestartMarker.nodeStaysUp(context);
+        if (restarting) {
+            try {
+                restart.write(System.currentTimeMillis());
+            } catch (IOException e) {
+                log.warn("cannot write the restart marker: {}", e.getMessage());
+            }
+        }
+        FutureTask<Void> stop = new FutureTask<>(() -> engine.stop(restarting), null);
         scheduler.execute(stop);
         try {
             stop.get(5, TimeUnit.SECONDS);
@@ -180,6 +196,7 @@ public class MeshComponent implements Mesh, Messaging {
             log.warn("stopping the mesh: {}", e.toString());
         }
         scheduler.shutdown();
+        scheduler = null; // references are unbound after this; they find no mesh thread to wait for
     }
 
     private MeshSettings parse(Config config, Map<String, Object> properties) {
@@ -197,8 +214,10 @@ public class MeshComponent implements Mesh, Messaging {
     }
 
     // ---------------------------------------------------------------- dynamic references
+    // Named, so that an operator pins a provider with transport.target, retry.target, health.target or
+    // topology.target (an LDAP filter) in etc/meshnode.mesh.cfg; SCR rebinds live when the filter changes.
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+    @Reference(name = "transport", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
         policyOption = ReferencePolicyOption.GREEDY)
     void bindTransport(Transport s, ServiceReference<Transport> ref) {
         transport.set(s);
@@ -209,11 +228,35 @@ public class MeshComponent implements Mesh, Messaging {
     void unbindTransport(Transport s) {
         providers.unbind("transport", s);
         if (transport.compareAndSet(s, null)) {
-            servicesChanged();
+            awaitFarewell();
         }
     }
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+    /**
+     * The transport is going away, and SCR deactivates it when this returns: say goodbye on its links
+     * first (so the peers see a clean, non-failure close and do not back off), waiting at most a second.
+     */
+    private void awaitFarewell() {
+        ExecutorScheduler s = scheduler;
+        if (s == null || s.inThread()) {
+            servicesChanged();
+            return;
+        }
+        FutureTask<CompletableFuture<Void>> task = new FutureTask<>(() -> {
+            engine.servicesChanged();
+            return engine.farewell();
+        });
+        s.execute(task);
+        try {
+            task.get(1, TimeUnit.SECONDS).get(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.debug("goodbyes before the transport left: {}", e.toString());
+        }
+    }
+
+    @Reference(name = "retry", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
         policyOption = ReferencePolicyOption.GREEDY)
     void bindRetry(RetryPolicy s, ServiceReference<RetryPolicy> ref) {
         retry.set(s);
@@ -228,7 +271,7 @@ public class MeshComponent implements Mesh, Messaging {
         }
     }
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+    @Reference(name = "health", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
         policyOption = ReferencePolicyOption.GREEDY)
     void bindHealth(HealthMonitor s, ServiceReference<HealthMonitor> ref) {
         health.set(s);
@@ -243,7 +286,7 @@ public class MeshComponent implements Mesh, Messaging {
         }
     }
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+    @Reference(name = "topology", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
         policyOption = ReferencePolicyOption.GREEDY)
     void bindTopology(Topology s, ServiceReference<Topology> ref) {
         topology.set(s);

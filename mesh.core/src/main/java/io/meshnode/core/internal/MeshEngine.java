@@ -103,6 +103,7 @@ final class MeshEngine {
     private Listener listener;
     private Scheduler.Task listenRetry;
     private boolean everListened;
+    private CompletableFuture<Void> farewell = CompletableFuture.completedFuture(null);
     private long nonces;
     private boolean stopped;
 
@@ -120,11 +121,23 @@ final class MeshEngine {
     // ---------------------------------------------------------------- life cycle and configuration
 
     void start(MeshSettings initial) {
+        start(initial, false);
+    }
+
+    /**
+     * @param prompt {@code true} when this mesh replaces one that stopped a moment ago in the same node (a
+     *            mesh.core update): every peer is dialed at once, whichever side is the designated dialer, so
+     *            the peers, which saw only a short goodbye, get their links back without waiting out a grace
+     */
+    void start(MeshSettings initial, boolean prompt) {
         settings = initial;
         for (PeerSpec spec : initial.peers()) {
             addConfigured(spec);
         }
         servicesChanged();
+        if (prompt) {
+            peers.values().forEach(this::rejoin);
+        }
     }
 
     void reconfigure(MeshSettings next) {
@@ -169,7 +182,12 @@ final class MeshEngine {
         Transport t = services.transport();
         if (t != boundTransport) {
             unlisten();
+            Transport old = boundTransport;
             boundTransport = t;
+            if (old != null) {
+                farewell = TransportSwap.leave(links.values(), l -> goodbye(l, CloseReason.ADMIN,
+                    "transport replaced, reconnecting at once"));
+            }
             if (t != null) {
                 listen();
             } else if (everListened) {
@@ -182,17 +200,54 @@ final class MeshEngine {
                     scheduleHealth(p.live, 0);
                 }
             } else if (p.timer == null && p.dialing == null && p.waitingFor != null) {
+                String waited = p.waitingFor;
                 p.waitingFor = null;
-                plan(p, p.failures > 0);
+                if (waited.equals("transport")) {
+                    rejoin(p); // its attempt was due already, or its link went with the old transport
+                } else {
+                    plan(p, p.failures > 0);
+                }
             }
         }
     }
 
+    /**
+     * The goodbyes sent to the links of a transport that was just replaced or went away; complete once
+     * they are written, so that the component can hold the old transport until then.
+     */
+    CompletableFuture<Void> farewell() {
+        return farewell;
+    }
+
+    /** Dials {@code p} at once (or as soon as a transport is bound), without counting a failure. */
+    private void rejoin(Peer p) {
+        if (p.live != null || p.dialing != null || stopped) {
+            return;
+        }
+        p.rejoin = false;
+        PeerState before = p.state;
+        cancel(p);
+        attempt(p);
+        changed(p, before);
+    }
+
     void stop() {
+        stop(false);
+    }
+
+    /**
+     * @param restarting {@code true} if only mesh.core stops (an update) and the node stays up: the
+     *            goodbye says so and is not a failure (ADMIN), so the peers do not back off
+     */
+    void stop(boolean restarting) {
         stopped = true;
         unlisten();
         for (Link l : List.copyOf(links.values())) {
-            goodbye(l, CloseReason.SHUTDOWN, "node shutting down");
+            if (restarting) {
+                goodbye(l, CloseReason.ADMIN, "mesh restarting, reconnecting at once");
+            } else {
+                goodbye(l, CloseReason.SHUTDOWN, "node shutting down");
+            }
         }
         for (Peer p : peers.values()) {
             cancel(p);
@@ -573,8 +628,9 @@ final class MeshEngine {
         if (frame.length > 0 && frame[0] == Protocol.PING) {
             l.countOut(frame.length + FRAME_OVERHEAD); // the pong, sent on the I/O thread
         }
-        if (l.pingSentAt != NONE) {
+        if (l.pingSentAt != NONE && !l.answered) {
             l.answered = true;
+            heartbeatArrived(l);
         }
         try {
             if (frame.length == 0) {
@@ -773,6 +829,11 @@ final class MeshEngine {
                 p.reconnectRequested = false;
                 p.cause = "operator reconnect";
                 attempt(p);
+            } else if (p.rejoin || reason == CloseReason.SHUTDOWN) {
+                // Our transport replaced or stopping under the link: not the peer's fault, redial at once.
+                log.info("link to {} closed: {} {}; reconnecting as soon as a transport is bound", p, reason, detail);
+                p.rejoin = true;
+                rejoin(p);
             } else if (reason.isFailure()) {
                 log.info("link to {} lost: {} {}", p, reason, detail);
                 failed(p, reason, detail);
@@ -786,6 +847,9 @@ final class MeshEngine {
             p.dialing = null;
             if (reason == CloseReason.DUPLICATE || p.live != null) {
                 p.state = p.live != null ? PeerState.CONNECTED : before;
+            } else if (p.rejoin || reason == CloseReason.SHUTDOWN) {
+                p.rejoin = true;
+                rejoin(p);
             } else {
                 failed(p, reason, detail);
             }
@@ -810,7 +874,12 @@ final class MeshEngine {
         }
         l.closing = true;
         l.cancelTimers();
-        send(l, frame).whenComplete((v, e) -> l.conn.close(reason, detail));
+        CompletableFuture<Void> sent = new CompletableFuture<>();
+        l.goodbyeSent = sent;
+        send(l, frame).whenComplete((v, e) -> {
+            l.conn.close(reason, detail);
+            sent.complete(null);
+        });
     }
 
     private CompletionStage<Void> send(Link l, byte[] frame) {
@@ -837,7 +906,7 @@ final class MeshEngine {
         HealthDecision d;
         try {
             d = monitor.assess(new LinkObservation(l.connectedAt, l.lastFrameAt, l.lastPingAt, l.pingSentAt, l.answered,
-                l.missed), now);
+                l.missed, l.peer.arrivals.toArray()), now);
         } catch (RuntimeException e) {
             log.error("health monitor failed on {}: {}; retrying in 1s", l.peer, e.toString());
             scheduleHealth(l, 1_000);
@@ -865,6 +934,14 @@ final class MeshEngine {
             changed(l.peer, l.peer.state);
         }
         scheduleHealth(l, Math.max(1, d.nextCheckAt() - now));
+    }
+
+    /** The first frame after a ping: one heartbeat arrival, whose interval adaptive monitors learn from. */
+    private void heartbeatArrived(Link l) {
+        if (l.peer != null && l.lastArrivalAt != NONE) {
+            l.peer.arrivals.add(l.lastFrameAt - l.lastArrivalAt);
+        }
+        l.lastArrivalAt = l.lastFrameAt;
     }
 
     private void scheduleStable(Link l) {
@@ -1069,6 +1146,7 @@ final class MeshEngine {
         Link live;
         Dial dialing;
         boolean reconnectRequested;
+        boolean rejoin;
         String waitingFor;
         CloseReason lastReason;
         String lastDetail = "";
@@ -1082,6 +1160,7 @@ final class MeshEngine {
         String cause;
         PeerState recorded;
         final java.util.ArrayDeque<TransitionDTO> history = new java.util.ArrayDeque<>();
+        final Arrivals arrivals = new Arrivals();
 
         Peer(InetSocketAddress endpoint) {
             this.endpoint = endpoint;
@@ -1102,11 +1181,13 @@ final class MeshEngine {
         boolean closing;
         boolean superseded;
         String[] remoteGoodbye;
+        CompletableFuture<Void> goodbyeSent;
         long connectedAt;
         long lastFrameAt;
         long lastPingAt = NONE;
         long pingSentAt = NONE;
         boolean answered;
+        long lastArrivalAt = NONE;
         long pingNonce;
         int missed;
         long rttLast = -1;

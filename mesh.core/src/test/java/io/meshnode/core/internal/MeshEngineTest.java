@@ -89,6 +89,10 @@ class MeshEngineTest {
         }
 
         void start(String peers, String grace) {
+            start(peers, grace, false);
+        }
+
+        void start(String peers, String grace, boolean prompt) {
             engine = new MeshEngine(clock, log.logger(), identity, new KnownPeers(dir.resolve(name + ".peers")), this,
                 new MeshEngine.Events() {
                     @Override
@@ -102,7 +106,7 @@ class MeshEngineTest {
                     @Override
                     public void listening(String nodeId, InetSocketAddress address) {}
                 }, () -> 0.5);
-            engine.start(settings(peers, grace));
+            engine.start(settings(peers, grace), prompt);
         }
 
         MeshSettings settings(String peers, String grace) {
@@ -432,6 +436,52 @@ class MeshEngineTest {
         assertEquals(PeerState.CONNECTED, a.peer(b).state);
         assertEquals(PeerState.CONNECTED, b.peer(a).state);
         assertEquals(1, net.open());
+    }
+
+    @Test
+    void aReplacedTransportReformsEveryLinkAtOnceWithoutCountingFailures() throws Exception {
+        Node a = node("a", "127.0.0.2:7800");
+        Node b = node("b", "127.0.0.3:7800");
+        Node c = node("c", "127.0.0.4:7800");
+        a.start(peers(b, c), "10s");
+        b.start(peers(a, c), "10s");
+        c.start(peers(a, b), "10s");
+        clock.advance(12_000);
+        assertEquals(3, net.open());
+        // a higher-ranked transport (or a new version of the bundle) is bound in a
+        a.transport = net.transport();
+        a.engine.servicesChanged();
+        assertTrue(a.engine.farewell().isDone(), "goodbyes written before the old transport is released");
+        clock.advance(50); // far below the 10s dial grace and any backoff
+        for (Node x : List.of(a, b, c)) {
+            for (PeerDTO p : x.engine.peers()) {
+                assertEquals(PeerState.CONNECTED, p.state, x.name + " " + p);
+                assertEquals(0, p.consecutiveFailures, x.name + " " + p);
+            }
+        }
+        assertEquals(3, net.open());
+        assertEquals(CloseReason.ADMIN, b.peer(a).lastCloseReason, "the peers saw a goodbye, not a failure");
+    }
+
+    @Test
+    void aRestartedMeshDialsEveryPeerAtOnce() throws Exception {
+        Node a = node("a", "127.0.0.2:7800");
+        Node b = node("b", "127.0.0.3:7800");
+        Node c = node("c", "127.0.0.4:7800");
+        a.start(peers(b, c), "10s");
+        b.start(peers(a, c), "10s");
+        c.start(peers(a, b), "10s");
+        clock.advance(12_000);
+        a.engine.stop(true);
+        net.listening.remove(a.listen);
+        clock.advance(5);
+        assertEquals(1, net.open());
+        assertEquals(CloseReason.ADMIN, b.peer(a).lastCloseReason);
+        a.start(peers(b, c), "10s", true); // mesh.core updated: a new engine, told by the marker to hurry
+        clock.advance(100);
+        assertEquals(3, net.open(), "back long before the 10s grace");
+        assertEquals(PeerState.CONNECTED, b.peer(a).state);
+        assertEquals(PeerState.CONNECTED, c.peer(a).state);
     }
 
     @Test
