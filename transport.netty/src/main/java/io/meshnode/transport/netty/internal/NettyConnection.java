@@ -8,6 +8,7 @@ import java.nio.ByteOrder;
 import java.security.PublicKey;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 
 import javax.net.ssl.SSLEngine;
@@ -69,7 +70,7 @@ final class NettyConnection implements Connection {
     /** @param dial completed when an outbound connection opens; {@code null} for inbound ones */
     /** @param engine the TLS engine, {@code null} for plain TCP */
     NettyConnection(long id, Direction direction, Channel channel, ConnectionHandler handler, Settings settings,
-        NettyTransport owner, Logger log, CompletableFuture<Connection> dial, SSLEngine engine) {
+        NettyTransport owner, Logger log, CompletableFuture<Connection> dial, SSLEngine engine, Executor tlsTasks) {
         this.id = id;
         this.direction = direction;
         this.channel = channel;
@@ -81,7 +82,7 @@ final class NettyConnection implements Connection {
         this.decoder = new FrameDecoder(settings.frameMax());
         channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(settings.writeLow(), settings.writeHigh()));
         if (engine != null) {
-            ssl = new SslHandler(engine);
+            ssl = new SslHandler(engine, false, tlsTasks);
             // The transport's handshake timeout covers TLS and hello together.
             ssl.setHandshakeTimeoutMillis(0);
             channel.pipeline().addLast(ssl);

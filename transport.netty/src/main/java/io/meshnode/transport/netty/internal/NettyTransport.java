@@ -12,6 +12,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -101,6 +103,8 @@ public class NettyTransport implements Transport {
     private final Set<NettyConnection> connections = ConcurrentHashMap.newKeySet();
     private final Set<NettyListener> listeners = ConcurrentHashMap.newKeySet();
     private final Gate gate = new Gate();
+    /** Runs the TLS handshake's computations (signatures, key agreement) off the event loops, so pings stay on time. */
+    private final ExecutorService tlsTasks;
     private final AtomicLong overCap = new AtomicLong();
     private volatile Settings settings;
     private volatile Tls tls;
@@ -130,6 +134,7 @@ public class NettyTransport implements Transport {
         int threads = Math.min(2, Runtime.getRuntime().availableProcessors());
         this.workers = new MultiThreadIoEventLoopGroup(threads,
             new DefaultThreadFactory("meshnode-transport-worker", true), io.handlerFactory());
+        this.tlsTasks = Executors.newFixedThreadPool(threads, new DefaultThreadFactory("meshnode-transport-tls", true));
         log.info("transport started with {} I/O", io.name());
     }
 
@@ -155,6 +160,7 @@ public class NettyTransport implements Transport {
         if (!b.awaitUninterruptibly(5, SECONDS) || !w.awaitUninterruptibly(5, SECONDS)) {
             log.warn("transport event loops did not stop within 5s");
         }
+        tlsTasks.shutdownNow();
     }
 
     Settings settings() {
@@ -175,6 +181,18 @@ public class NettyTransport implements Transport {
         return settings.tls();
     }
 
+    /** Builds the TLS context on the caller's thread (never an event loop), so that the first connection finds it. */
+    private void prepareTls(ConnectionHandler handler) {
+        KeyPair keys = settings.tls() ? handler.identity() : null;
+        if (keys != null) {
+            try {
+                tls(keys);
+            } catch (GeneralSecurityException | RuntimeException e) {
+                log.error("cannot set up TLS: {}", describe(e)); // and each connection fails with it
+            }
+        }
+    }
+
     /** The TLS context for the handler's key pair, built once per key. */
     private Tls tls(KeyPair keys) throws GeneralSecurityException {
         Tls t = tls;
@@ -191,6 +209,7 @@ public class NettyTransport implements Transport {
         if (stopping) {
             throw new IOException("cannot listen on " + where + ": transport stopped");
         }
+        prepareTls(handler);
         ChannelFuture bound = new ServerBootstrap()
             .group(boss, workers)
             .channelFactory(io.serverChannel(address.getAddress()))
@@ -225,6 +244,7 @@ public class NettyTransport implements Transport {
             return CompletableFuture.failedFuture(
                 new IOException("cannot connect to " + where + ": transport stopped"));
         }
+        prepareTls(handler);
         CompletableFuture<Connection> dial = new CompletableFuture<>();
         Bootstrap bootstrap = new Bootstrap()
             .group(workers)
@@ -268,7 +288,7 @@ public class NettyTransport implements Transport {
                     }
                 }
                 new NettyConnection(ids.incrementAndGet(), direction, ch, handler, s, NettyTransport.this, log, dial,
-                    engine);
+                    engine, tlsTasks);
             }
         };
     }
