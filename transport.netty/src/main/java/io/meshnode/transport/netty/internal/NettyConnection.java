@@ -4,7 +4,6 @@ import static java.util.concurrent.TimeUnit.NANOSECONDS;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.ByteOrder;
 import java.security.PublicKey;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -29,7 +28,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.ssl.NotSslRecordException;
@@ -314,22 +312,6 @@ final class NettyConnection implements Connection {
                 // also a handler that threw: it refused what the peer sent
                 log.warn("{}: {}; closing", NettyConnection.this, cause, cause);
             }
-        }
-    }
-
-    /** Remembers the last length prefix read, so that a too-long frame can be reported with its size. */
-    private static final class FrameDecoder extends LengthFieldBasedFrameDecoder {
-        long lastLength; // event loop only
-
-        FrameDecoder(int frameMax) {
-            // Netty's maximum counts the 4-byte prefix too; frame.max is the payload.
-            super(frameMax + 4, 0, 4, 0, 4);
-        }
-
-        @Override
-        protected long getUnadjustedFrameLength(ByteBuf buf, int offset, int length, ByteOrder order) {
-            lastLength = super.getUnadjustedFrameLength(buf, offset, length, order);
-            return lastLength;
         }
     }
 }
