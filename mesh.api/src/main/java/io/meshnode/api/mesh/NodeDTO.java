@@ -22,4 +22,12 @@ public class NodeDTO extends DTO {
     public int connected;
     /** The provider bound now for each swappable role, in the order transport, topology, health, retry; roles with none bound are absent (see {@link #missing}). */
     public List<ProviderDTO> providers;
+    /** Fingerprint of this node's public key: {@code SHA256:} and the base64 of the SHA-256 of its X.509 encoding (the node id is the hex of its first 20 bytes). */
+    public String keyFingerprint;
+    /** {@code true} if the bound transport authenticates every peer (TLS); {@code false} for plain TCP ({@code tls = off}). */
+    public boolean tls;
+    /** Who may link: {@code peers} (only ids pinned in {@code peers}) or {@code any} (any node that proves its key). */
+    public String admit;
+    /** Security warnings for the operator, for example that links are plain TCP; empty when there are none. */
+    public List<String> warnings;
 }

@@ -62,4 +62,12 @@ public class PeerDTO extends DTO {
     public long messagesOut;
     /** The last state transitions, oldest first (a bounded number, the newest kept). */
     public List<TransitionDTO> history;
+    /**
+     * How the live (or last) link authenticated the peer, for example {@code tls key, pinned id} or
+     * {@code tls key, admit = any}; {@code none (plain TCP)} when the transport does not authenticate;
+     * {@code null} before the first handshake.
+     */
+    public String authentication;
+    /** Fingerprint ({@code SHA256:base64}) of the key the peer proved at its last handshake, {@code null} if none. */
+    public String keyFingerprint;
 }

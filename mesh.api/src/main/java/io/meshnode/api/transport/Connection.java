@@ -1,6 +1,7 @@
 package io.meshnode.api.transport;
 
 import java.net.InetSocketAddress;
+import java.security.PublicKey;
 import java.util.concurrent.CompletionStage;
 
 import org.osgi.annotation.versioning.ConsumerType;
@@ -55,4 +56,30 @@ public interface Connection {
      * @param detail a human-readable detail for logs and the console, may be empty
      */
     void close(CloseReason reason, String detail);
+
+    /**
+     * The public key the peer proved it holds during the transport's own handshake (for TLS: the key of
+     * the certificate the peer presented and signed the handshake with). The owner of the connection
+     * checks that this key derives to the identity the peer claims. Valid once the connection is
+     * {@linkplain ConnectionHandler#opened opened}.
+     * <p>
+     * A transport that {@linkplain Transport#authenticates() authenticates} peers returns the key for
+     * every connection it opens; a decorating transport must pass it through.
+     *
+     * @return the peer's verified key, or {@code null} if this connection did not authenticate the peer
+     *         (plain TCP)
+     * @since 1.1
+     */
+    default PublicKey peerKey() {
+        return null;
+    }
+
+    /**
+     * @return how the connection is protected, for logs and the console, for example
+     *         {@code TLSv1.3 TLS_AES_256_GCM_SHA384}; {@code plain} if it is not
+     * @since 1.1
+     */
+    default String security() {
+        return "plain";
+    }
 }

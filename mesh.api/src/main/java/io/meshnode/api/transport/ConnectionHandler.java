@@ -1,5 +1,8 @@
 package io.meshnode.api.transport;
 
+import java.net.InetSocketAddress;
+import java.security.KeyPair;
+
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
@@ -35,4 +38,43 @@ public interface ConnectionHandler {
      * @param detail a human-readable detail, may be empty
      */
     void closed(Connection connection, CloseReason reason, String detail);
+
+    /**
+     * The key pair this side proves its identity with on the connections of this handler. A transport
+     * that {@linkplain Transport#authenticates() authenticates} peers presents a certificate for this
+     * key, and fails the connection (before {@link #opened}) when there is none. Called on I/O threads;
+     * must be cheap.
+     *
+     * @return the local key pair, or {@code null} if this side has none
+     * @since 1.1
+     */
+    default KeyPair identity() {
+        return null;
+    }
+
+    /**
+     * Asked for every accepted connection before the transport does any work for it (no handshake, no
+     * buffer). Called on an I/O thread: must be cheap and never block.
+     *
+     * @param remote the source address of the new connection
+     * @return {@code false} to close it at once, for example because the source is banned
+     * @since 1.1
+     */
+    default boolean accept(InetSocketAddress remote) {
+        return true;
+    }
+
+    /**
+     * A connection failed before it was {@linkplain #opened opened}: its security handshake failed or
+     * timed out, or it was refused. Such a connection is never opened; this is its only event. Not called
+     * for connections closed by {@link #accept} returning {@code false} or by the transport's own caps.
+     *
+     * @param remote the peer's address
+     * @param reason why it failed
+     * @param detail a human-readable detail, may be empty
+     * @since 1.1
+     */
+    default void rejected(InetSocketAddress remote, CloseReason reason, String detail) {
+        // nothing by default
+    }
 }

@@ -42,4 +42,13 @@ public interface Transport {
      *         made within the transport's connect timeout
      */
     CompletionStage<Connection> connect(InetSocketAddress remote, InetSocketAddress local, ConnectionHandler handler);
+
+    /**
+     * @return {@code true} if every connection this transport opens has authenticated the peer's key
+     *         ({@link Connection#peerKey()} is never {@code null}); {@code false} for plain transports
+     * @since 1.1
+     */
+    default boolean authenticates() {
+        return false;
+    }
 }

@@ -46,6 +46,20 @@ final class Identity {
         return keys.getPrivate();
     }
 
+    KeyPair keyPair() {
+        return keys;
+    }
+
+    /** @return {@code SHA256:} and the unpadded base64 of the SHA-256 of the key's X.509 encoding, as ssh prints it */
+    static String fingerprint(PublicKey key) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getEncoded());
+            return "SHA256:" + Base64.getEncoder().withoutPadding().encodeToString(digest);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static String idOf(PublicKey key) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getEncoded());

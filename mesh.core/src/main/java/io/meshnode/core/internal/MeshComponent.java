@@ -42,6 +42,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import io.meshnode.api.config.ConfigException;
 import io.meshnode.api.config.ConfigValues;
 import io.meshnode.api.health.HealthMonitor;
+import io.meshnode.api.mesh.BanDTO;
+import io.meshnode.api.mesh.Bans;
 import io.meshnode.api.mesh.Mesh;
 import io.meshnode.api.mesh.MeshListener;
 import io.meshnode.api.mesh.NodeDTO;
@@ -60,9 +62,9 @@ import io.meshnode.api.transport.Transport;
  * only provider is updated would re-create this component and drop every link).
  */
 @Component(immediate = true, configurationPid = MeshComponent.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL,
-    service = {Mesh.class, Messaging.class})
+    service = {Mesh.class, Messaging.class, Bans.class})
 @Designate(ocd = MeshComponent.Config.class)
-public class MeshComponent implements Mesh, Messaging {
+public class MeshComponent implements Mesh, Messaging, Bans {
     static final String PID = "meshnode.mesh";
 
     @ObjectClassDefinition(name = "Meshnode mesh", description = "This node and its peers (etc/meshnode.mesh.cfg).")
@@ -78,6 +80,18 @@ public class MeshComponent implements Mesh, Messaging {
 
         @AttributeDefinition(name = "dial.grace", description = "How long to wait for the designated dialer of a pair before dialing anyway (jittered down by up to 25%).")
         String dial_grace() default "10s";
+
+        @AttributeDefinition(description = "Who may link: peers (only node ids pinned in peers as id@host:port) or any (any node that proves the key its id derives from).")
+        String admit() default "peers";
+
+        @AttributeDefinition(name = "ban.after", description = "Offences (failed or abandoned handshakes, malformed or oversized frames, refused identities) from one source address within ban.window that ban it.")
+        String ban_after() default "5";
+
+        @AttributeDefinition(name = "ban.window", description = "The period over which offences are counted.")
+        String ban_window() default "1m";
+
+        @AttributeDefinition(name = "ban.time", description = "How long a ban lasts; 0s disables banning.")
+        String ban_time() default "10m";
     }
 
     @Reference(service = LoggerFactory.class)
@@ -155,6 +169,8 @@ public class MeshComponent implements Mesh, Messaging {
         engine = new MeshEngine(scheduler, log, identity, known, services, new Events(),
             () -> ThreadLocalRandom.current().nextDouble());
         MeshSettings initial = settings;
+        Admission admission = parseAdmission(config, properties);
+        engine.admission(admission == null ? Admission.DEFAULTS : admission);
         log.info("providers at start: {}", providers.snapshot().stream()
             .map(p -> p.role + "=" + p.component + " (" + p.bundle + " " + p.version + ")").toList());
         if (prompt) {
@@ -175,6 +191,19 @@ public class MeshComponent implements Mesh, Messaging {
                     waiting.complete(null);
                 }
             });
+        }
+        Admission admission = parseAdmission(config, properties);
+        if (admission != null) {
+            scheduler.execute(() -> engine.admission(admission));
+        }
+    }
+
+    private Admission parseAdmission(Config config, Map<String, Object> properties) {
+        try {
+            return Admission.parse(config, ConfigValues.of(properties, PID));
+        } catch (ConfigException e) {
+            log.error("{}; keeping the previous admission settings", e.getMessage());
+            return null;
         }
     }
 
@@ -479,6 +508,16 @@ public class MeshComponent implements Mesh, Messaging {
         }
         throw new IllegalStateException("the configuration was written but not applied within 10s; "
             + "check the log for an invalid value in etc/meshnode.mesh.cfg");
+    }
+
+    @Override
+    public List<BanDTO> bans() {
+        return call(() -> engine.bans());
+    }
+
+    @Override
+    public List<BanDTO> unban(String ref) {
+        return call(() -> engine.unban(ref));
     }
 
     @Override

@@ -4,6 +4,8 @@ import static io.meshnode.api.health.LinkObservation.NONE;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.security.KeyPair;
+import java.security.PublicKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -24,6 +26,7 @@ import io.meshnode.api.health.HealthDecision;
 import io.meshnode.api.health.HealthMonitor;
 import io.meshnode.api.health.HealthVerdict;
 import io.meshnode.api.health.LinkObservation;
+import io.meshnode.api.mesh.BanDTO;
 import io.meshnode.api.mesh.NodeDTO;
 import io.meshnode.api.mesh.PeerDTO;
 import io.meshnode.api.mesh.PeerState;
@@ -95,6 +98,8 @@ final class MeshEngine {
     private final DoubleSupplier random;
     private final Topology builtinTopology = new FullMeshTopology();
     private final ConnectionHandler inbound = new Handler(null);
+    private final BanList bans;
+    private Admission admission = Admission.DEFAULTS;
 
     private final Map<InetSocketAddress, Peer> peers = new LinkedHashMap<>();
     private final Map<Connection, Link> links = new IdentityHashMap<>();
@@ -116,6 +121,13 @@ final class MeshEngine {
         this.services = services;
         this.events = events;
         this.random = random;
+        this.bans = new BanList(clock);
+    }
+
+    /** Applies {@code admit} and the ban policy; links already up stay up. */
+    void admission(Admission next) {
+        admission = next;
+        bans.policy(next.bans());
     }
 
     // ---------------------------------------------------------------- life cycle and configuration
@@ -277,6 +289,7 @@ final class MeshEngine {
         }
         n.peers = peers.size();
         n.connected = (int) peers.values().stream().filter(p -> p.state == PeerState.CONNECTED).count();
+        Security.describe(n, identity.publicKey(), services.transport(), admission.admit());
         return n;
     }
 
@@ -348,9 +361,14 @@ final class MeshEngine {
         return p == null ? null : dto(p);
     }
 
-    /** @return the configured peers as {@code host:port} or {@code id@host:port}, as the configuration lists them */
-    List<PeerSpec> configuredPeers() {
-        return settings.peers();
+    List<BanDTO> bans() {
+        return bans.bans();
+    }
+
+    List<BanDTO> unban(String ref) {
+        List<BanDTO> lifted = bans.unban(ref);
+        lifted.forEach(b -> log.info("operator lifted the ban of {} ({})", b.address, b.reason));
+        return lifted;
     }
 
     CompletionStage<Void> send(String ref, String topic, byte[] payload) {
@@ -684,6 +702,7 @@ final class MeshEngine {
             }
         } catch (ProtocolException e) {
             log.warn("protocol error from {}: {}; closing that connection", describe(l), e.getMessage());
+            offence(l, CloseReason.PROTOCOL_ERROR, e.getMessage());
             l.conn.close(CloseReason.PROTOCOL_ERROR, e.getMessage());
         }
     }
@@ -692,8 +711,16 @@ final class MeshEngine {
         if (l.hello != null) {
             throw new ProtocolException("second hello");
         }
+        l.claimedId = h.id;
         if (h.version != Protocol.VERSION) {
             refuse(l, "protocol version " + h.version + " is not supported; this node speaks version " + Protocol.VERSION);
+            return;
+        }
+        String authentication = Security.authenticate(l.conn, h.id, boundTransport);
+        if (authentication == null) {
+            String why = Security.mismatch(l.conn, h.id);
+            offence(l, CloseReason.REFUSED, why);
+            refuse(l, why);
             return;
         }
         if (h.id.equals(identity.id())) {
@@ -717,6 +744,9 @@ final class MeshEngine {
                 refuse(l, "expected node " + p.id + " at " + ConfigValues.format(p.endpoint) + " but reached node " + h.id);
                 return;
             }
+            if (!admitted(l, p, h)) {
+                return;
+            }
         } else {
             p = byId(h.id);
             if (p == null) {
@@ -725,6 +755,10 @@ final class MeshEngine {
             if (p != null && p.pinned && !p.id.equals(h.id)) {
                 refuse(l, "the node listening on " + ConfigValues.format(h.listen) + " is pinned to id " + p.id
                     + ", not " + h.id);
+                offence(l, CloseReason.REFUSED, "claimed a pinned endpoint with another id");
+                return;
+            }
+            if (!admitted(l, p, h)) {
                 return;
             }
             if (p == null) {
@@ -744,11 +778,50 @@ final class MeshEngine {
         }
         p.id = h.id;
         p.role = h.role;
+        p.authentication = l.conn.security() + ", " + authentication + (p.pinned ? ", pinned id" : ", admit = any");
+        PublicKey key = l.conn.peerKey();
+        p.keyFingerprint = key == null ? null : Identity.fingerprint(key);
         learn(p);
         l.hello = h;
         l.conn.established();
         l.connectedAt = clock.now();
         adopt(l);
+    }
+
+    /** {@code admit = peers}: only a pinned id; {@code any}: every node whose key matched its id (checked before). */
+    private boolean admitted(Link l, Peer p, Hello h) {
+        if (admission.admit() == Admission.Mode.ANY || p != null && p.pinned && h.id.equals(p.id)) {
+            return true;
+        }
+        String why = "node " + h.id + " is not admitted: admit = peers and its id is not pinned in peers (pin it as "
+            + h.id + "@" + ConfigValues.format(h.listen) + ", or set admit = any)";
+        offence(l, CloseReason.REFUSED, "not admitted");
+        refuse(l, why);
+        return false;
+    }
+
+    /**
+     * Counts one offence against the source of an inbound connection, once per connection. Outbound links
+     * are ours: a misbehaving peer we dial is handled by the retry policy, and bans only refuse accepts.
+     */
+    private void offence(Link l, CloseReason reason, String detail) {
+        if (l.offended || l.dial != null) {
+            return;
+        }
+        l.offended = true;
+        offence(l.conn.remoteAddress(), l.hello != null ? l.hello.id : l.claimedId, reason, detail);
+    }
+
+    private void offence(InetSocketAddress remote, String claimedId, CloseReason reason, String detail) {
+        if (remote == null || remote.getAddress() == null) {
+            return;
+        }
+        BanDTO ban = bans.offence(remote.getAddress(), claimedId, reason + ": " + detail);
+        if (ban != null) {
+            log.warn("banning {} until {} after {} offences within {} (last: {}); mesh:unban {} lifts it", ban.address,
+                java.time.Instant.ofEpochMilli(ban.until), ban.offences, ConfigValues.format(admission.bans().window()),
+                ban.reason, ban.address);
+        }
     }
 
     private void learn(Peer p) {
@@ -813,6 +886,9 @@ final class MeshEngine {
             CloseReason said = parseReason(l.remoteGoodbye[0]);
             detail = "peer: " + l.remoteGoodbye[1];
             reason = said == CloseReason.DUPLICATE || said == CloseReason.ADMIN ? said : CloseReason.REMOTE_CLOSED;
+        }
+        if (Security.isOffence(reason)) {
+            offence(l, reason, detail);
         }
         Peer p = l.peer;
         if (p == null) {
@@ -1102,6 +1178,8 @@ final class MeshEngine {
             c.reason = t.reason;
             d.history.add(c);
         }
+        d.authentication = p.authentication;
+        d.keyFingerprint = p.keyFingerprint;
         if (p.nextAttemptAt > 0) {
             d.nextAttemptAt = clock.wallClock() + Math.max(0, p.nextAttemptAt - clock.now());
         }
@@ -1161,6 +1239,8 @@ final class MeshEngine {
         PeerState recorded;
         final java.util.ArrayDeque<TransitionDTO> history = new java.util.ArrayDeque<>();
         final Arrivals arrivals = new Arrivals();
+        String authentication;
+        String keyFingerprint;
 
         Peer(InetSocketAddress endpoint) {
             this.endpoint = endpoint;
@@ -1180,6 +1260,8 @@ final class MeshEngine {
         Hello hello;
         boolean closing;
         boolean superseded;
+        boolean offended;
+        String claimedId;
         String[] remoteGoodbye;
         CompletableFuture<Void> goodbyeSent;
         long connectedAt;
@@ -1269,6 +1351,24 @@ final class MeshEngine {
 
         Handler(Dial dial) {
             this.dial = dial;
+        }
+
+        @Override
+        public KeyPair identity() {
+            return identity.keyPair();
+        }
+
+        @Override
+        public boolean accept(InetSocketAddress remote) {
+            // Before any work: a banned source is closed by the transport at once.
+            return remote == null || !bans.banned(remote.getAddress());
+        }
+
+        @Override
+        public void rejected(InetSocketAddress remote, CloseReason reason, String detail) {
+            if (dial == null) {
+                clock.execute(() -> offence(remote, null, reason, detail));
+            }
         }
 
         @Override

@@ -29,6 +29,8 @@ final class FakeNetwork {
     final AtomicLong ids = new AtomicLong();
     long latency = 1;
     long pings;
+    /** When set, transports authenticate like TLS: a connection's peer key is what this returns for the remote side. */
+    java.util.function.Function<ConnectionHandler, java.security.PublicKey> presentedKey;
 
     FakeNetwork(VirtualScheduler clock) {
         this.clock = clock;
@@ -36,6 +38,11 @@ final class FakeNetwork {
 
     Transport transport() {
         return new Transport() {
+            @Override
+            public boolean authenticates() {
+                return presentedKey != null;
+            }
+
             @Override
             public Listener listen(InetSocketAddress address, ConnectionHandler handler) throws IOException {
                 if (listening.containsKey(address)) {
@@ -61,6 +68,10 @@ final class FakeNetwork {
                 CompletableFuture<Connection> f = new CompletableFuture<>();
                 clock.schedule(() -> {
                     ConnectionHandler server = listening.get(remote);
+                    if (server != null && !server.accept(new InetSocketAddress(local.getAddress(), 1))) {
+                        f.completeExceptionally(new ConnectException("connection closed at once: " + remote));
+                        return;
+                    }
                     if (server == null) {
                         f.completeExceptionally(new ConnectException("connection refused: " + remote));
                         return;
@@ -145,6 +156,11 @@ final class FakeNetwork {
                 }
             }, latency);
             return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public java.security.PublicKey peerKey() {
+            return presentedKey == null ? null : presentedKey.apply(other.handler);
         }
 
         @Override

@@ -106,6 +106,8 @@ class MeshEngineTest {
                     @Override
                     public void listening(String nodeId, InetSocketAddress address) {}
                 }, () -> 0.5);
+            // These tests configure peers by host:port without pins (AdmissionTest covers admit = peers).
+            engine.admission(new Admission(Admission.Mode.ANY, BanList.Policy.DEFAULTS));
             engine.start(settings(peers, grace), prompt);
         }
 

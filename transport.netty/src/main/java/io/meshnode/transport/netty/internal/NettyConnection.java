@@ -4,10 +4,15 @@ import static java.util.concurrent.TimeUnit.NANOSECONDS;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.ByteOrder;
+import java.security.PublicKey;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
+
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 
 import org.osgi.service.log.Logger;
 
@@ -23,9 +28,12 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.ScheduledFuture;
 
 /**
@@ -34,6 +42,9 @@ import io.netty.util.concurrent.ScheduledFuture;
  */
 final class NettyConnection implements Connection {
     private record Closing(CloseReason reason, String detail) {}
+
+    /** Set on accepted channels that hold a place under the transport's caps on unauthenticated connections. */
+    static final AttributeKey<Runnable> GATE = AttributeKey.valueOf("meshnode.gate");
 
     private final long id;
     private final Direction direction;
@@ -49,11 +60,15 @@ final class NettyConnection implements Connection {
     private volatile ScheduledFuture<?> handshakeTimer;
     private volatile InetSocketAddress remote;
     private volatile InetSocketAddress local;
+    private final SslHandler ssl;
+    private volatile PublicKey peerKey;
+    private volatile String security = "plain";
     private boolean opened; // event loop only
 
     /** @param dial completed when an outbound connection opens; {@code null} for inbound ones */
+    /** @param engine the TLS engine, {@code null} for plain TCP */
     NettyConnection(long id, Direction direction, Channel channel, ConnectionHandler handler, Settings settings,
-        NettyTransport owner, Logger log, CompletableFuture<Connection> dial) {
+        NettyTransport owner, Logger log, CompletableFuture<Connection> dial, SSLEngine engine, Executor tlsTasks) {
         this.id = id;
         this.direction = direction;
         this.channel = channel;
@@ -64,6 +79,14 @@ final class NettyConnection implements Connection {
         this.dial = dial;
         this.decoder = new FrameDecoder(settings.frameMax());
         channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(settings.writeLow(), settings.writeHigh()));
+        if (engine != null) {
+            ssl = new SslHandler(engine, false, tlsTasks);
+            // The transport's handshake timeout covers TLS and hello together.
+            ssl.setHandshakeTimeoutMillis(0);
+            channel.pipeline().addLast(ssl);
+        } else {
+            ssl = null;
+        }
         channel.pipeline().addLast(decoder, new LengthFieldPrepender(4), new Events());
     }
 
@@ -116,8 +139,26 @@ final class NettyConnection implements Connection {
     }
 
     @Override
+    public PublicKey peerKey() {
+        return peerKey;
+    }
+
+    @Override
+    public String security() {
+        return security;
+    }
+
+    static void releaseGate(Channel ch) {
+        Runnable release = ch.attr(GATE).getAndSet(null);
+        if (release != null) {
+            release.run();
+        }
+    }
+
+    @Override
     public void established() {
         established = true;
+        releaseGate(channel);
         ScheduledFuture<?> timer = handshakeTimer;
         if (timer != null) {
             timer.cancel(false);
@@ -164,8 +205,39 @@ final class NettyConnection implements Connection {
                         "no handshake within " + ConfigValues.format(settings.handshakeTimeout()));
                 }
             }, timeout, NANOSECONDS);
+            if (!running) {
+                close(CloseReason.SHUTDOWN, "transport stopped");
+            } else if (ssl == null) {
+                open();
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof SslHandshakeCompletionEvent done) {
+                if (done.isSuccess()) {
+                    try {
+                        SSLSession session = ssl.engine().getSession();
+                        peerKey = Tls.peerKey(session);
+                        security = session.getProtocol() + " " + session.getCipherSuite();
+                    } catch (SSLPeerUnverifiedException e) {
+                        closeFirst(CloseReason.PROTOCOL_ERROR, "TLS: the peer presented no certificate");
+                        return;
+                    }
+                    if (closing.get() == null) {
+                        open();
+                    }
+                } else {
+                    tlsFailed(done.cause());
+                }
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        /** The connection is usable (after TLS, if any): the handler sees it before the dialer does. */
+        private void open() {
+            NettyConnection c = NettyConnection.this;
             opened = true;
-            // The handler sees the connection before the dialer does, as for accepted connections.
             try {
                 handler.opened(c);
             } finally {
@@ -173,8 +245,17 @@ final class NettyConnection implements Connection {
                     dial.complete(c);
                 }
             }
-            if (!running) {
-                close(CloseReason.SHUTDOWN, "transport stopped");
+        }
+
+        private void tlsFailed(Throwable cause) {
+            Throwable root = cause;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            String detail = "TLS handshake failed: " + NettyTransport.describe(root)
+                + (root instanceof NotSslRecordException ? " (plain TCP? the peer may run with tls = off)" : "");
+            if (closeFirst(CloseReason.PROTOCOL_ERROR, detail)) {
+                log.debug("{}: {}", NettyConnection.this, detail);
             }
         }
 
@@ -200,20 +281,25 @@ final class NettyConnection implements Connection {
             if (timer != null) {
                 timer.cancel(false);
             }
-            closing.compareAndSet(null, new Closing(CloseReason.REMOTE_CLOSED, "closed by the peer"));
+            closing.compareAndSet(null, new Closing(CloseReason.REMOTE_CLOSED,
+                ssl != null && !opened ? "closed by the peer during the TLS handshake" : "closed by the peer"));
+            Closing why = closing.get();
             if (opened) {
-                Closing why = closing.get();
                 handler.closed(c, why.reason(), why.detail());
+            } else if (dial == null && why.reason() != CloseReason.SHUTDOWN) {
+                handler.rejected(remoteAddress(), why.reason(), why.detail());
             }
             if (dial != null && !dial.isDone()) {
-                dial.completeExceptionally(new IOException(
-                    "connection to " + ConfigValues.format(remoteAddress()) + " closed before it opened"));
+                dial.completeExceptionally(new IOException("connection to " + ConfigValues.format(remoteAddress())
+                    + " closed before it opened: " + why.reason() + " " + why.detail()));
             }
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            if (cause instanceof TooLongFrameException) {
+            if (ssl != null && !opened) {
+                tlsFailed(cause);
+            } else if (cause instanceof TooLongFrameException) {
                 String detail = "frame of " + decoder.lastLength + " bytes exceeds frame.max " + settings.frameMax();
                 if (closeFirst(CloseReason.FRAME_TOO_LARGE, detail)) {
                     log.warn("{}: peer sent a {}; closing", NettyConnection.this, detail);
@@ -226,22 +312,6 @@ final class NettyConnection implements Connection {
                 // also a handler that threw: it refused what the peer sent
                 log.warn("{}: {}; closing", NettyConnection.this, cause, cause);
             }
-        }
-    }
-
-    /** Remembers the last length prefix read, so that a too-long frame can be reported with its size. */
-    private static final class FrameDecoder extends LengthFieldBasedFrameDecoder {
-        long lastLength; // event loop only
-
-        FrameDecoder(int frameMax) {
-            // Netty's maximum counts the 4-byte prefix too; frame.max is the payload.
-            super(frameMax + 4, 0, 4, 0, 4);
-        }
-
-        @Override
-        protected long getUnadjustedFrameLength(ByteBuf buf, int offset, int length, ByteOrder order) {
-            lastLength = super.getUnadjustedFrameLength(buf, offset, length, order);
-            return lastLength;
         }
     }
 }

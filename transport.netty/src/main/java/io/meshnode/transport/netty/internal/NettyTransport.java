@@ -4,14 +4,20 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+
+import javax.net.ssl.SSLEngine;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -75,6 +81,18 @@ public class NettyTransport implements Transport {
         @AttributeDefinition(name = "write.buffer.low",
             description = "Outbound bytes queued below which it reports writable again.")
         String write_buffer_low() default "262144";
+
+        @AttributeDefinition(description = "on: every link is TLS 1.3 with mutual authentication by the node keys."
+            + " off: plain TCP, peers are not authenticated (a warning at start and in mesh:status).")
+        String tls() default "on";
+
+        @AttributeDefinition(name = "unauthenticated.max", description = "Inbound connections that have not completed"
+            + " TLS and hello yet, overall; more are closed at once.")
+        String unauthenticated_max() default "256";
+
+        @AttributeDefinition(name = "unauthenticated.per.address", description = "Inbound connections that have not"
+            + " completed TLS and hello yet, per source address; more are closed at once.")
+        String unauthenticated_per_address() default "8";
     }
 
     private final Logger log;
@@ -84,7 +102,12 @@ public class NettyTransport implements Transport {
     private final AtomicLong ids = new AtomicLong();
     private final Set<NettyConnection> connections = ConcurrentHashMap.newKeySet();
     private final Set<NettyListener> listeners = ConcurrentHashMap.newKeySet();
+    private final Gate gate = new Gate();
+    /** Runs the TLS handshake's computations (signatures, key agreement) off the event loops, so pings stay on time. */
+    private final ExecutorService tlsTasks;
+    private final AtomicLong overCap = new AtomicLong();
     private volatile Settings settings;
+    private volatile Tls tls;
     private volatile boolean stopping;
 
     @Activate
@@ -103,6 +126,7 @@ public class NettyTransport implements Transport {
             log.error("{}; using the default transport configuration", e.getMessage());
         }
         this.settings = s;
+        warnIfPlain(null, s);
         this.io = Io.select(tryEpoll);
         // Daemon threads: a framework that exits without stopping this bundle must not hang on them.
         this.boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("meshnode-transport-boss", true),
@@ -110,13 +134,16 @@ public class NettyTransport implements Transport {
         int threads = Math.min(2, Runtime.getRuntime().availableProcessors());
         this.workers = new MultiThreadIoEventLoopGroup(threads,
             new DefaultThreadFactory("meshnode-transport-worker", true), io.handlerFactory());
+        this.tlsTasks = Executors.newFixedThreadPool(threads, new DefaultThreadFactory("meshnode-transport-tls", true));
         log.info("transport started with {} I/O", io.name());
     }
 
     @Modified
     void modified(Config config, Map<String, Object> properties) {
         try {
-            settings = Settings.from(config, ConfigValues.of(properties, PID));
+            Settings next = Settings.from(config, ConfigValues.of(properties, PID));
+            warnIfPlain(settings, next);
+            settings = next;
         } catch (ConfigException e) {
             log.error("{}; keeping the previous transport configuration", e.getMessage());
         }
@@ -133,10 +160,47 @@ public class NettyTransport implements Transport {
         if (!b.awaitUninterruptibly(5, SECONDS) || !w.awaitUninterruptibly(5, SECONDS)) {
             log.warn("transport event loops did not stop within 5s");
         }
+        tlsTasks.shutdownNow();
     }
 
     Settings settings() {
         return settings;
+    }
+
+    private void warnIfPlain(Settings previous, Settings next) {
+        if (!next.tls() && (previous == null || previous.tls())) {
+            log.warn("tls = off: links are plain TCP; peers are NOT authenticated and traffic is not encrypted"
+                + " (applies to connections opened from now on)");
+        } else if (next.tls() && previous != null && !previous.tls()) {
+            log.info("tls = on: connections opened from now on are TLS 1.3 with mutual authentication");
+        }
+    }
+
+    @Override
+    public boolean authenticates() {
+        return settings.tls();
+    }
+
+    /** Builds the TLS context on the caller's thread (never an event loop), so that the first connection finds it. */
+    private void prepareTls(ConnectionHandler handler) {
+        KeyPair keys = settings.tls() ? handler.identity() : null;
+        if (keys != null) {
+            try {
+                tls(keys);
+            } catch (GeneralSecurityException | RuntimeException e) {
+                log.error("cannot set up TLS: {}", describe(e)); // and each connection fails with it
+            }
+        }
+    }
+
+    /** The TLS context for the handler's key pair, built once per key. */
+    private Tls tls(KeyPair keys) throws GeneralSecurityException {
+        Tls t = tls;
+        if (t == null || !t.isFor(keys)) {
+            t = Tls.of(keys);
+            tls = t;
+        }
+        return t;
     }
 
     @Override
@@ -145,13 +209,14 @@ public class NettyTransport implements Transport {
         if (stopping) {
             throw new IOException("cannot listen on " + where + ": transport stopped");
         }
+        prepareTls(handler);
         ChannelFuture bound = new ServerBootstrap()
             .group(boss, workers)
             .channelFactory(io.serverChannel(address.getAddress()))
             .option(ChannelOption.SO_REUSEADDR, true)
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childOption(ChannelOption.SO_KEEPALIVE, true)
-            .childHandler(initializer(Direction.INBOUND, handler, null))
+            .childHandler(inbound(handler))
             .bind(address);
         if (!bound.awaitUninterruptibly(BIND_TIMEOUT_SECONDS, SECONDS)) {
             bound.channel().close();
@@ -179,6 +244,7 @@ public class NettyTransport implements Transport {
             return CompletableFuture.failedFuture(
                 new IOException("cannot connect to " + where + ": transport stopped"));
         }
+        prepareTls(handler);
         CompletableFuture<Connection> dial = new CompletableFuture<>();
         Bootstrap bootstrap = new Bootstrap()
             .group(workers)
@@ -203,10 +269,81 @@ public class NettyTransport implements Transport {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
-                new NettyConnection(ids.incrementAndGet(), direction, ch, handler, settings, NettyTransport.this, log,
-                    dial);
+                Settings s = settings;
+                SSLEngine engine = null;
+                if (s.tls()) {
+                    try {
+                        KeyPair keys = handler.identity();
+                        if (keys == null) {
+                            throw new GeneralSecurityException("the connection's owner has no node key (tls = on)");
+                        }
+                        engine = tls(keys).engine(direction == Direction.OUTBOUND);
+                    } catch (GeneralSecurityException | RuntimeException e) {
+                        log.error("cannot set up TLS: {}", describe(e));
+                        if (dial != null) {
+                            dial.completeExceptionally(new IOException("cannot set up TLS: " + describe(e), e));
+                        }
+                        ch.close();
+                        return;
+                    }
+                }
+                new NettyConnection(ids.incrementAndGet(), direction, ch, handler, s, NettyTransport.this, log, dial,
+                    engine, tlsTasks);
             }
         };
+    }
+
+    /**
+     * Accepted connections: a banned source or one over the caps on unauthenticated connections is closed
+     * before any handler, buffer or TLS engine exists for it.
+     */
+    private ChannelInitializer<Channel> inbound(ConnectionHandler handler) {
+        ChannelInitializer<Channel> setup = initializer(Direction.INBOUND, handler, null);
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                InetSocketAddress remote = (InetSocketAddress) ch.remoteAddress();
+                Settings s = settings;
+                boolean accepted;
+                try {
+                    accepted = handler.accept(remote);
+                } catch (RuntimeException e) {
+                    log.error("connection handler failed to judge {}: {}", ConfigValues.format(remote), e.toString());
+                    accepted = false;
+                }
+                if (!accepted) {
+                    log.debug("closed a connection from {}: refused by the mesh (banned)", ConfigValues.format(remote));
+                    reset(ch);
+                    return;
+                }
+                if (!gate.enter(remote.getAddress(), s.unauthenticatedMax(), s.unauthenticatedPerAddress())) {
+                    long n = overCap.incrementAndGet();
+                    // 1, 10, 100, ...: a flood is visible in the log without one line per connection.
+                    if (Long.toString(n).matches("10*")) {
+                        log.warn("closed a connection from {} at once: over the cap of unauthenticated connections"
+                            + " ({} per address, {} overall); {} closed so far", ConfigValues.format(remote),
+                            s.unauthenticatedPerAddress(), s.unauthenticatedMax(), n);
+                    }
+                    reset(ch);
+                    return;
+                }
+                // Released when the connection establishes, or when it closes without having done so.
+                ch.attr(NettyConnection.GATE).set(() -> gate.leave(remote.getAddress()));
+                ch.closeFuture().addListener(f -> NettyConnection.releaseGate(ch));
+                ch.pipeline().addLast(setup);
+            }
+        };
+    }
+
+    /** Closes without a FIN handshake or TIME_WAIT on this side: nothing is owed to a refused connection. */
+    private static void reset(Channel ch) {
+        ch.config().setOption(ChannelOption.SO_LINGER, 0);
+        ch.close();
+    }
+
+    /** For tests: unauthenticated inbound connections held now. */
+    int unauthenticated() {
+        return gate.total();
     }
 
     /** @return {@code false} if the transport is stopping and the connection must close */

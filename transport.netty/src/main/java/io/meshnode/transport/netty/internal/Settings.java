@@ -7,10 +7,18 @@ import io.meshnode.api.config.ConfigException;
 import io.meshnode.api.config.ConfigValues;
 
 /** One validated transport configuration. Connections keep the settings that were current when they opened. */
-record Settings(int frameMax, Duration connectTimeout, Duration handshakeTimeout, int writeHigh, int writeLow) {
+record Settings(int frameMax, Duration connectTimeout, Duration handshakeTimeout, int writeHigh, int writeLow, boolean tls,
+    int unauthenticatedMax, int unauthenticatedPerAddress) {
     static final int KIB = 1024;
     static final int MIB = 1024 * KIB;
-    static final Settings DEFAULTS = new Settings(MIB, Duration.ofSeconds(3), Duration.ofSeconds(5), MIB, 256 * KIB);
+    static final Settings DEFAULTS = new Settings(MIB, Duration.ofSeconds(3), Duration.ofSeconds(5), MIB, 256 * KIB, true,
+        256, 8);
+
+    /** The settings before issue 7 added TLS and the caps: kept for callers that only set the sizes and times. */
+    Settings(int frameMax, Duration connectTimeout, Duration handshakeTimeout, int writeHigh, int writeLow) {
+        this(frameMax, connectTimeout, handshakeTimeout, writeHigh, writeLow, DEFAULTS.tls, DEFAULTS.unauthenticatedMax,
+            DEFAULTS.unauthenticatedPerAddress);
+    }
 
     /** @throws ConfigException naming the file and key of the first invalid value */
     static Settings from(NettyTransport.Config config, ConfigValues values) {
@@ -26,7 +34,14 @@ record Settings(int frameMax, Duration connectTimeout, Duration handshakeTimeout
             throw values.invalid("write.buffer.low", config.write_buffer_low(),
                 "at most write.buffer.high (" + high + ")");
         }
-        return new Settings(frameMax, connect, handshake, high, low);
+        boolean tls = switch (config.tls().trim().toLowerCase(Locale.ROOT)) {
+            case "on", "true" -> true;
+            case "off", "false" -> false;
+            default -> throw values.invalid("tls", config.tls(), "on or off");
+        };
+        int max = values.integer("unauthenticated.max", config.unauthenticated_max(), 1, 1_000_000);
+        int perAddress = values.integer("unauthenticated.per.address", config.unauthenticated_per_address(), 1, max);
+        return new Settings(frameMax, connect, handshake, high, low, tls, max, perAddress);
     }
 
     /** Netty's connect timeout is an int of milliseconds, and 0 would mean "none". */

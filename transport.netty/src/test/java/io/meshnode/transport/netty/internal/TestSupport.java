@@ -3,6 +3,10 @@ package io.meshnode.transport.netty.internal;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
+import java.net.InetSocketAddress;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -28,13 +32,33 @@ final class TestSupport {
 
     record Closed(CloseReason reason, String detail) {}
 
+    static KeyPair newKeys() {
+        try {
+            return KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Records events and every breach of the handler contract (order, exactly-once close). */
-    static final class Recorder implements ConnectionHandler {
+    static class Recorder implements ConnectionHandler {
         final boolean establish;
         final BlockingQueue<Connection> opened = new LinkedBlockingQueue<>();
         final Map<Connection, BlockingQueue<byte[]>> frames = new ConcurrentHashMap<>();
         final Map<Connection, CompletableFuture<Closed>> closed = new ConcurrentHashMap<>();
         final List<String> violations = new CopyOnWriteArrayList<>();
+        final List<String> rejected = new CopyOnWriteArrayList<>();
+        KeyPair keys = newKeys();
+
+        @Override
+        public KeyPair identity() {
+            return keys;
+        }
+
+        @Override
+        public void rejected(InetSocketAddress remote, CloseReason reason, String detail) {
+            rejected.add(reason + " " + detail);
+        }
 
         /** @param establish call {@link Connection#established()} from opened */
         Recorder(boolean establish) {

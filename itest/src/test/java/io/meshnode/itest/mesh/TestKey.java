@@ -1,0 +1,116 @@
+package io.meshnode.itest.mesh;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.MessageDigest;
+import java.security.cert.X509Certificate;
+import java.util.HexFormat;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+/**
+ * A key pair of the test's own, made with the JDK's keytool (a self-signed Ed25519 certificate), and TLS
+ * 1.3 sockets that present it: the test poses as a node, an impostor or a man in the middle.
+ */
+final class TestKey {
+    private static final char[] PASSWORD = "changeit".toCharArray();
+
+    final String id;
+    private final SSLContext context;
+
+    private TestKey(Path store) throws IOException, GeneralSecurityException {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(store)) {
+            ks.load(in, PASSWORD);
+        }
+        X509Certificate cert = (X509Certificate) ks.getCertificate("node");
+        byte[] digest = MessageDigest.getInstance("SHA-256").digest(cert.getPublicKey().getEncoded());
+        id = HexFormat.of().formatHex(digest, 0, 20);
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance("NewSunX509");
+        kmf.init(ks, PASSWORD);
+        context = SSLContext.getInstance("TLSv1.3");
+        context.init(kmf.getKeyManagers(), new TrustManager[] {new TrustAny()}, null);
+    }
+
+    static TestKey create(Path dir) throws IOException, InterruptedException, GeneralSecurityException {
+        Path store = dir.resolve("test-key.p12");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+            "-genkeypair", "-keyalg", "Ed25519", "-alias", "node", "-dname", "CN=test", "-validity", "3650",
+            "-storetype", "PKCS12", "-keystore", store.toString(), "-storepass", new String(PASSWORD))
+            .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IOException("keytool failed: " + out);
+        }
+        return new TestKey(store);
+    }
+
+    /** A TLS connection to a node from {@code local} (port 0), handshake done. */
+    SSLSocket connect(InetSocketAddress node, InetAddress local) throws IOException {
+        SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket();
+        s.bind(new InetSocketAddress(local, 0));
+        s.connect(node, 5_000);
+        s.setSoTimeout(10_000);
+        s.setEnabledProtocols(new String[] {"TLSv1.3"});
+        s.startHandshake();
+        return s;
+    }
+
+    SSLServerSocket listen(InetSocketAddress address) throws IOException {
+        SSLServerSocket s = (SSLServerSocket) context.getServerSocketFactory().createServerSocket();
+        s.bind(address);
+        s.setNeedClientAuth(true);
+        s.setEnabledProtocols(new String[] {"TLSv1.3"});
+        return s;
+    }
+
+    /** A hello frame (without the length prefix) as a node sends it: see mesh.core Protocol. */
+    static byte[] hello(String id, InetSocketAddress listen) {
+        byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
+        byte[] addr = listen.getAddress().getAddress();
+        return ByteBuffer.allocate(1 + 2 + 1 + 2 + idBytes.length + 1 + addr.length + 2).put((byte) 1).putShort((short) 1)
+            .put((byte) 0).putShort((short) idBytes.length).put(idBytes).put((byte) addr.length).put(addr)
+            .putShort((short) listen.getPort()).array();
+    }
+
+    /** Trust is the mesh's business (key against id); the test accepts any certificate. */
+    private static final class TrustAny extends X509ExtendedTrustManager {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {}
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
+    }
+}

@@ -1,0 +1,236 @@
+package io.meshnode.core.internal;
+
+import static io.meshnode.api.testing.Configs.map;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.security.KeyPairGenerator;
+import java.security.PublicKey;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.meshnode.api.config.ConfigValues;
+import io.meshnode.api.mesh.BanDTO;
+import io.meshnode.api.mesh.PeerDTO;
+import io.meshnode.api.mesh.PeerState;
+import io.meshnode.api.retry.RetryDecision;
+import io.meshnode.api.retry.RetryPolicy;
+import io.meshnode.api.testing.Configs;
+import io.meshnode.api.testing.RecordingLogger;
+import io.meshnode.api.topology.NodeRole;
+import io.meshnode.api.transport.CloseReason;
+import io.meshnode.api.transport.Connection;
+import io.meshnode.api.transport.ConnectionHandler;
+
+/** Key-to-id binding, admission and bans, over the in-memory network in virtual time. */
+class AdmissionTest {
+    @TempDir
+    Path dir;
+
+    private final VirtualScheduler clock = new VirtualScheduler();
+    private final FakeNetwork net = new FakeNetwork(clock);
+
+    /** One engine with the built-in topology, a fixed 100ms retry and no health monitor. */
+    private final class Node {
+        final RecordingLogger log = new RecordingLogger();
+        final Identity identity;
+        final InetSocketAddress listen;
+        final MeshEngine engine;
+
+        Node(String name, String listen, String admit, String peers) throws Exception {
+            this.identity = Identity.loadOrCreate(dir.resolve(name));
+            this.listen = ConfigValues.parseEndpoint(listen);
+            var transport = net.transport();
+            RetryPolicy retry = new RetryPolicy() {
+                @Override
+                public RetryDecision next(NodeRole role, int failures, Duration previous) {
+                    return RetryDecision.retryAfter(Duration.ofMillis(100));
+                }
+
+                @Override
+                public Duration stableAfter() {
+                    return Duration.ofSeconds(1);
+                }
+            };
+            MeshEngine.Services services = new MeshEngine.Services() {
+                @Override
+                public io.meshnode.api.transport.Transport transport() {
+                    return transport;
+                }
+
+                @Override
+                public RetryPolicy retry() {
+                    return retry;
+                }
+
+                @Override
+                public io.meshnode.api.health.HealthMonitor health() {
+                    return null;
+                }
+
+                @Override
+                public io.meshnode.api.topology.Topology topology() {
+                    return null;
+                }
+            };
+            engine = new MeshEngine(clock, log.logger(), identity, new KnownPeers(null), services, new MeshEngine.Events() {
+                @Override
+                public void peerChanged(PeerDTO peer, PeerState previous) {}
+
+                @Override
+                public void message(String peerId, String topic, byte[] payload) {}
+
+                @Override
+                public void listening(String nodeId, InetSocketAddress address) {}
+            }, () -> 0.5);
+            Map<String, Object> cfg = map("listen", listen, "peers", peers, "dial.grace", "50ms", "admit", admit,
+                "ban.after", "3", "ban.window", "10s", "ban.time", "1m");
+            MeshComponent.Config c = Configs.of(MeshComponent.Config.class, cfg);
+            ConfigValues v = ConfigValues.of(cfg, "meshnode.mesh");
+            engine.admission(Admission.parse(c, v));
+            engine.start(MeshSettings.parse(c, v));
+        }
+
+        String pin() {
+            return identity.id() + "@" + ConfigValues.format(listen);
+        }
+    }
+
+    private void tls() {
+        net.presentedKey = handler -> handler.identity().getPublic();
+    }
+
+    @Test
+    void underAdmitPeersAnUnpinnedNodeIsRefusedWithAReasonAndNeverBecomesAPeer() throws Exception {
+        tls();
+        Node a = new Node("a", "127.0.0.2:7800", "peers", "");
+        Node b = new Node("b", "127.0.0.3:7800", "any", "127.0.0.2:7800");
+        clock.advance(500);
+        assertTrue(a.engine.peers().isEmpty(), "never a peer entry: " + a.engine.peers());
+        assertTrue(b.log.lines().stream().anyMatch(l -> l.contains("refused the connection: node " + b.identity.id()
+            + " is not admitted: admit = peers and its id is not pinned in peers (pin it as " + b.identity.id()
+            + "@127.0.0.3:7800, or set admit = any)")), b.log.lines()::toString);
+        // b keeps dialing and is refused each time: after ban.after (3) refusals its address is banned.
+        assertEquals("REFUSED: not admitted", a.engine.bans().get(0).reason);
+        assertEquals(b.identity.id(), a.engine.bans().get(0).claimedId);
+        assertEquals(CloseReason.CONNECT_FAILED, b.engine.peer("127.0.0.2:7800").lastCloseReason);
+        assertTrue(a.log.lines().stream().anyMatch(l -> l.startsWith("WARN refusing 127.0.0.3:") && l.contains(b.identity.id())),
+            a.log.lines()::toString);
+    }
+
+    @Test
+    void aPinnedNodeIsAdmittedUnderPeersAndAnyNodeUnderAnyAndTheConsoleSaysHow() throws Exception {
+        tls();
+        Node b = new Node("b", "127.0.0.3:7800", "any", "");
+        Node a = new Node("a", "127.0.0.2:7800", "peers", b.pin());
+        clock.advance(500);
+        PeerDTO atA = a.engine.peer("127.0.0.3:7800");
+        assertEquals(PeerState.CONNECTED, atA.state);
+        assertEquals("plain, key proves the id, pinned id", atA.authentication);
+        assertEquals(Identity.fingerprint(b.identity.publicKey()), atA.keyFingerprint);
+        PeerDTO atB = b.engine.peer("127.0.0.2:7800");
+        assertEquals("plain, key proves the id, admit = any", atB.authentication);
+        var node = a.engine.node();
+        assertTrue(node.tls);
+        assertEquals("peers", node.admit);
+        assertTrue(node.warnings.isEmpty());
+        assertTrue(node.keyFingerprint.startsWith("SHA256:") && node.keyFingerprint.length() == 7 + 43, node.keyFingerprint);
+    }
+
+    @Test
+    void aKeyThatDoesNotDeriveToTheClaimedIdIsRefused() throws Exception {
+        PublicKey foreign = KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPublic();
+        Node b = new Node("b", "127.0.0.3:7800", "any", "");
+        // b's connections present a key of somebody else: an impostor claiming b's id.
+        net.presentedKey = handler -> handler.identity().getPublic().equals(b.identity.publicKey()) ? foreign
+            : handler.identity().getPublic();
+        Node a = new Node("a", "127.0.0.2:7800", "any", b.pin());
+        clock.advance(500);
+        PeerDTO atA = a.engine.peer("127.0.0.3:7800");
+        assertFalse(atA.state == PeerState.CONNECTED);
+        assertEquals(CloseReason.REFUSED, atA.lastCloseReason);
+        assertTrue(a.log.lines().stream().anyMatch(l -> l.contains("node claims id " + b.identity.id()
+            + " but its TLS key derives to " + Identity.idOf(foreign))), a.log.lines()::toString);
+    }
+
+    @Test
+    void plainTransportsClaimIdsWithoutProofAndTheNodeWarns() throws Exception {
+        Node b = new Node("b", "127.0.0.3:7800", "any", "");
+        Node a = new Node("a", "127.0.0.2:7800", "any", "127.0.0.3:7800");
+        clock.advance(500);
+        assertEquals("plain, id claimed, not verified, admit = any", a.engine.peer("127.0.0.3:7800").authentication);
+        assertNull(a.engine.peer("127.0.0.3:7800").keyFingerprint);
+        assertFalse(a.engine.node().tls);
+        assertEquals(List.of(Security.PLAIN_WARNING), b.engine.node().warnings);
+    }
+
+    /** Opens a connection from {@code from} and sends one frame as soon as it is open. */
+    private void misbehave(Node target, String from, byte[] frame) {
+        CompletableFuture<Connection> c = net.transport().connect(target.listen, ConfigValues.parseEndpoint(from),
+            new ConnectionHandler() {
+                @Override
+                public void opened(Connection connection) {
+                    connection.send(frame);
+                }
+
+                @Override
+                public void frame(Connection connection, byte[] f) {}
+
+                @Override
+                public void closed(Connection connection, CloseReason reason, String detail) {}
+            }).toCompletableFuture();
+        clock.advance(50);
+        assertTrue(c.isDone());
+    }
+
+    @Test
+    void repeatOffendersAreBannedUntilTheBanExpiresOrAnOperatorLiftsIt() throws Exception {
+        Node a = new Node("a", "127.0.0.2:7800", "any", "");
+        clock.advance(100);
+        for (int i = 0; i < 3; i++) {
+            misbehave(a, "127.0.0.66:0", new byte[] {99, 1, 2});
+        }
+        List<BanDTO> bans = a.engine.bans();
+        assertEquals(1, bans.size(), bans::toString);
+        assertEquals("127.0.0.66", bans.get(0).address);
+        assertEquals(3, bans.get(0).offences);
+        assertEquals("PROTOCOL_ERROR: frame type 99 before the hello", bans.get(0).reason);
+        assertEquals(clock.wallClock() + 60_000, bans.get(0).until, 200);
+        assertTrue(a.log.lines().stream().anyMatch(l -> l.startsWith("WARN banning 127.0.0.66 until")), a.log.lines()::toString);
+        int before = net.connections.size();
+        misbehave(a, "127.0.0.66:0", new byte[] {99});
+        assertEquals(before, net.connections.size(), "closed at once: no connection was opened");
+
+        assertThrows(IllegalArgumentException.class, () -> a.engine.unban("x"));
+        assertTrue(a.engine.unban("127.0.0.77").isEmpty());
+        assertEquals("127.0.0.66", a.engine.unban("127.0.0.66:7800").get(0).address);
+        assertTrue(a.engine.bans().isEmpty());
+
+        for (int i = 0; i < 3; i++) {
+            misbehave(a, "127.0.0.66:0", new byte[] {99});
+        }
+        assertEquals(1, a.engine.bans().size());
+        clock.advance(60_001);
+        assertTrue(a.engine.bans().isEmpty(), "expired");
+    }
+
+    @Test
+    void offencesOutsideTheWindowDoNotAddUp() throws Exception {
+        Node a = new Node("a", "127.0.0.2:7800", "any", "");
+        for (int i = 0; i < 5; i++) {
+            misbehave(a, "127.0.0.66:0", new byte[] {99});
+            clock.advance(6_000);
+        }
+        assertTrue(a.engine.bans().isEmpty());
+    }
+}

@@ -1,0 +1,185 @@
+package io.meshnode.transport.netty.internal;
+
+import java.net.Socket;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.Principal;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedKeyManager;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+/**
+ * TLS 1.3 with mutual authentication on the JDK provider. Each side presents a self-signed certificate
+ * for its node key; any single Ed25519 certificate is accepted here, because trust is not decided by
+ * certificates: the TLS handshake proves that the peer holds the private key of the certificate it
+ * presented (CertificateVerify), and the mesh then checks that this key derives to the node id the
+ * peer claims and that the id is admitted. There is no hostname verification: nodes are addressed by
+ * IP and the key is the identity.
+ */
+final class Tls {
+    static final String PROTOCOL = "TLSv1.3";
+    private static final String ALIAS = "node";
+
+    private final PublicKey publicKey;
+    private final SSLContext context;
+
+    private Tls(KeyPair keys) throws GeneralSecurityException {
+        this.publicKey = keys.getPublic();
+        X509Certificate certificate = NodeCertificate.create(keys);
+        this.context = SSLContext.getInstance(PROTOCOL);
+        context.init(new KeyManager[] {new NodeKeyManager(keys.getPrivate(), certificate)},
+            new TrustManager[] {new AnyNodeTrustManager()}, null);
+    }
+
+    static Tls of(KeyPair keys) throws GeneralSecurityException {
+        return new Tls(keys);
+    }
+
+    boolean isFor(KeyPair keys) {
+        return publicKey.equals(keys.getPublic());
+    }
+
+    SSLEngine engine(boolean client) {
+        SSLEngine engine = context.createSSLEngine();
+        engine.setUseClientMode(client);
+        engine.setNeedClientAuth(true);
+        engine.setEnabledProtocols(new String[] {PROTOCOL});
+        return engine;
+    }
+
+    /** @return the key the peer proved during the completed handshake */
+    static PublicKey peerKey(SSLSession session) throws SSLPeerUnverifiedException {
+        return session.getPeerCertificates()[0].getPublicKey();
+    }
+
+    static boolean isNodeKey(String algorithm) {
+        return "EdDSA".equalsIgnoreCase(algorithm) || "Ed25519".equalsIgnoreCase(algorithm);
+    }
+
+    /** Presents the node certificate for EdDSA key types and nothing else. */
+    private static final class NodeKeyManager extends X509ExtendedKeyManager {
+        private final PrivateKey key;
+        private final X509Certificate[] chain;
+
+        NodeKeyManager(PrivateKey key, X509Certificate certificate) {
+            this.key = key;
+            this.chain = new X509Certificate[] {certificate};
+        }
+
+        private static String alias(String... keyTypes) {
+            if (keyTypes != null) {
+                for (String t : keyTypes) {
+                    if (isNodeKey(t)) {
+                        return ALIAS;
+                    }
+                }
+            }
+            return null;
+        }
+
+        @Override
+        public String[] getClientAliases(String keyType, Principal[] issuers) {
+            return isNodeKey(keyType) ? new String[] {ALIAS} : null;
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyTypes, Principal[] issuers, Socket socket) {
+            return alias(keyTypes);
+        }
+
+        @Override
+        public String chooseEngineClientAlias(String[] keyTypes, Principal[] issuers, SSLEngine engine) {
+            return alias(keyTypes);
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, Principal[] issuers) {
+            return getClientAliases(keyType, issuers);
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+            return alias(keyType);
+        }
+
+        @Override
+        public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
+            return alias(keyType);
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+            return ALIAS.equals(alias) ? chain.clone() : null;
+        }
+
+        @Override
+        public PrivateKey getPrivateKey(String alias) {
+            return ALIAS.equals(alias) ? key : null;
+        }
+    }
+
+    /**
+     * Accepts exactly one Ed25519 certificate. Implemented as an extended trust manager so that the JDK
+     * does not add its own endpoint identification.
+     */
+    private static final class AnyNodeTrustManager extends X509ExtendedTrustManager {
+        private static void check(X509Certificate[] chain) throws CertificateException {
+            if (chain == null || chain.length != 1) {
+                throw new CertificateException("expected one self-signed node certificate, got "
+                    + (chain == null ? 0 : chain.length));
+            }
+            if (!isNodeKey(chain[0].getPublicKey().getAlgorithm())) {
+                throw new CertificateException("node keys are Ed25519, not " + chain[0].getPublicKey().getAlgorithm());
+            }
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            check(chain);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            check(chain);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
+            check(chain);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
+            check(chain);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
+            check(chain);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
+            check(chain);
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
+    }
+}
