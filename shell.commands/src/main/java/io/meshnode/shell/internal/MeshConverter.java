@@ -97,7 +97,7 @@ public class MeshConverter implements Converter {
     }
 
     private String status(NodeStatus s, long now) {
-        String text = headline(s.node()) + "\n" + counts(s) + providers(s.node());
+        String text = headline(s.node()) + security(s.node()) + "\n" + counts(s) + providers(s.node());
         return s.peers().isEmpty() ? text : text + "\n\n" + peerTable(s.peers(), now);
     }
 
@@ -108,6 +108,19 @@ public class MeshConverter implements Converter {
         }
         String missing = n.missing == null || n.missing.isEmpty() ? "" : " (missing: " + String.join(", ", n.missing) + ")";
         return head + "NOT listening on " + dash(n.listen) + missing;
+    }
+
+    /** The key, TLS and admission line, and any security warning, each on its own line. */
+    private static String security(NodeDTO n) {
+        StringBuilder sb = new StringBuilder();
+        if (n.keyFingerprint != null || n.admit != null) {
+            sb.append("\nkey ").append(dash(n.keyFingerprint)).append(", ").append(n.tls ? "TLS" : "plain TCP")
+                .append(", admit ").append(dash(n.admit));
+        }
+        if (n.warnings != null) {
+            n.warnings.forEach(w -> sb.append("\nWARNING: ").append(w));
+        }
+        return sb.toString();
     }
 
     /** One aligned row per swappable role: what is bound now, from which bundle, at which ranking. */
@@ -181,6 +194,8 @@ public class MeshConverter implements Converter {
         field(sb, "state", dash(p.state));
         field(sb, "direction", dash(p.direction));
         field(sb, "pinned", yesNo(p.pinned));
+        field(sb, "authentication", dash(p.authentication));
+        field(sb, "key fingerprint", dash(p.keyFingerprint));
         field(sb, "configured", yesNo(p.configured));
         field(sb, "dialer", p.dialer ? "this node dials the pair" : "the peer dials the pair");
         field(sb, "connected since", time(p.connectedSince, now));

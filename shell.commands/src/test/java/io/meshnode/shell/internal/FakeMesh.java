@@ -32,6 +32,10 @@ final class FakeMesh implements Mesh {
         node.listen = "127.0.0.1:7800";
         node.listening = true;
         node.missing = List.of();
+        node.keyFingerprint = "SHA256:c0ffee";
+        node.tls = true;
+        node.admit = "peers";
+        node.warnings = List.of();
         node.providers = List.of(provider("transport", "io.meshnode.transport.netty.internal.NettyTransport",
             "transport.netty", 0), provider("retry", "io.meshnode.examples.retry.fixed.FixedRetryPolicy",
             "examples.retry.fixed", 100));
@@ -68,6 +72,8 @@ final class FakeMesh implements Mesh {
         p.lastCloseReason = CloseReason.TIMEOUT;
         p.lastCloseDetail = "3 pings unanswered";
         p.lastCloseAt = NOW - 12_000;
+        p.authentication = "tls key, pinned id";
+        p.keyFingerprint = "SHA256:q1w2e3";
         p.remoteAddress = "127.0.0.2:7800";
         p.localAddress = "127.0.0.1:41234";
         p.bytesIn = 1_234;

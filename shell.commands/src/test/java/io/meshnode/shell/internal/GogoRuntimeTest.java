@@ -145,7 +145,7 @@ class GogoRuntimeTest {
         assertTrue(run("peer 9f2c").startsWith("id                 " + FakeMesh.ID + "\naddress            127.0.0.2:7800 (listen)\n"));
         String status = run("status");
         assertTrue(status.startsWith("node " + mesh.node.id + " masternode listening on 127.0.0.1:7800\n"
-            + "peers 3: 1 IDLE, 1 CONNECTED, 1 PARKED\n\nROLE  "), status);
+            + "key SHA256:c0ffee, TLS, admit peers\npeers 3: 1 IDLE, 1 CONNECTED, 1 PARKED\n\nROLE  "), status);
         assertTrue(status.contains("\nretry      io.meshnode.examples.retry.fixed.FixedRetryPolicy "), status);
         assertTrue(status.contains("\n\nID  "), status);
     }

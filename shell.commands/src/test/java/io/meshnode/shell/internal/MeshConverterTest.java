@@ -36,6 +36,8 @@ class MeshConverterTest {
             "state              CONNECTED",
             "direction          OUTBOUND",
             "pinned             yes",
+            "authentication     tls key, pinned id",
+            "key fingerprint    SHA256:q1w2e3",
             "configured         yes",
             "dialer             this node dials the pair",
             "connected since    2025-03-01T10:57:57.000 (1h02m ago)",
@@ -66,6 +68,8 @@ class MeshConverterTest {
             "state              IDLE",
             "direction          -",
             "pinned             no",
+            "authentication     -",
+            "key fingerprint    -",
             "configured         yes",
             "dialer             the peer dials the pair",
             "connected since    -",
@@ -126,6 +130,7 @@ class MeshConverterTest {
         NodeStatus status = new NodeStatus(mesh.node(), mesh.peers());
         assertEquals(String.join("\n",
             "node " + mesh.node.id + " masternode listening on 127.0.0.1:7800",
+            "key SHA256:c0ffee, TLS, admit peers",
             "peers 2: 1 CONNECTED, 1 PARKED",
             "",
             "ROLE       PROVIDER                                             BUNDLE                               RANKING",
@@ -146,8 +151,12 @@ class MeshConverterTest {
         mesh.node.listening = false;
         mesh.node.missing = List.of("transport");
         mesh.node.providers = List.of();
+        mesh.node.tls = false;
+        mesh.node.warnings = List.of("links are plain TCP (tls = off): peers are not authenticated");
         assertEquals(String.join("\n",
             "node " + mesh.node.id + " masternode NOT listening on 127.0.0.1:7800 (missing: transport)",
+            "key SHA256:c0ffee, plain TCP, admit peers",
+            "WARNING: links are plain TCP (tls = off): peers are not authenticated",
             "peers 0",
             "",
             "ROLE       PROVIDER      BUNDLE  RANKING",
