@@ -129,5 +129,20 @@ class JmxTest {
             reconnected.add(ref);
             return peer(ref);
         }
+
+        @Override
+        public PeerDTO connect(String spec) {
+            throw new UnsupportedOperationException("not used by the MXBeans");
+        }
+
+        @Override
+        public PeerDTO disconnect(String ref) {
+            throw new UnsupportedOperationException("not used by the MXBeans");
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<java.time.Duration> ping(String ref) {
+            throw new UnsupportedOperationException("not used by the MXBeans");
+        }
     }
 }
