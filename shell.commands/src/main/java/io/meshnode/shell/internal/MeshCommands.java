@@ -105,8 +105,12 @@ public class MeshCommands {
         if (before != null && before.configured && same(before, after)) {
             return new PeerChange("connect", after, false, part(after) + " is configured already: nothing changed");
         }
+        String warning = !after.pinned && "peers".equals(m.node().admit)
+            ? "; note: admit = peers refuses a peer whose id is not pinned: connect it as <id>@" + after.address
+                + " (its id is in its ready line and in mesh:status there)"
+            : "";
         return new PeerChange("connect", after, true, "added " + part(after) + " to etc/meshnode.mesh.cfg; "
-            + (after.state == PeerState.CONNECTED ? "connected" : "now " + after.state));
+            + (after.state == PeerState.CONNECTED ? "connected" : "now " + after.state) + warning);
     }
 
     @Descriptor("remove a peer at runtime: its link is closed and it is removed from etc/meshnode.mesh.cfg; a peer "

@@ -117,7 +117,9 @@ class GogoRuntimeTest {
 
     @Test
     void connectSaysWhatChangedAndASecondConnectChangesNothing() throws Exception {
-        assertEquals("added 127.0.0.7:7800 to etc/meshnode.mesh.cfg; now IDLE", run("connect 127.0.0.7:7800"));
+        assertEquals("added 127.0.0.7:7800 to etc/meshnode.mesh.cfg; now IDLE; note: admit = peers refuses a peer "
+            + "whose id is not pinned: connect it as <id>@127.0.0.7:7800 (its id is in its ready line and in mesh:status "
+            + "there)", run("connect 127.0.0.7:7800"));
         assertEquals("127.0.0.7:7800 is configured already: nothing changed", run("mesh:connect 127.0.0.7:7800"));
         assertEquals(4, mesh.peers().size());
         Exception e = assertThrows(IllegalArgumentException.class, () -> session.execute("connect 127.0.0.1:7800"));
