@@ -60,7 +60,6 @@ public class LogSink implements LogListener {
         String file_count() default "5";
     }
 
-    private final LogReaderService reader;
     private final PrintStream console = System.err;
     private final Path file;
     private volatile LogSettings settings;
@@ -68,9 +67,7 @@ public class LogSink implements LogListener {
     private RotatingLog out;
 
     @Activate
-    public LogSink(BundleContext context, @Reference LogReaderService reader, Config config,
-        Map<String, Object> properties) {
-        this.reader = reader;
+    public LogSink(BundleContext context, Config config, Map<String, Object> properties) {
         LogSettings parsed = parse(config, properties);
         settings = parsed != null ? parsed : LogSettings.DEFAULTS;
         Path home = NodeHome.home(context);
@@ -82,7 +79,6 @@ public class LogSink implements LogListener {
                 console.println("meshnode: cannot open the log file " + file + ": " + e.getMessage());
             }
         }
-        reader.addLogListener(this);
         applyLevel();
     }
 
@@ -107,13 +103,23 @@ public class LogSink implements LogListener {
 
     @Deactivate
     void deactivate() throws IOException {
-        reader.removeLogListener(this);
         synchronized (this) {
             if (out != null) {
                 out.close();
                 out = null;
             }
         }
+    }
+
+    // Optional: Apache Karaf's pax-logging has no log reader; Karaf keeps its own log file (data/log/karaf.log).
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+        policyOption = ReferencePolicyOption.GREEDY)
+    void bindReader(LogReaderService r) {
+        r.addLogListener(this);
+    }
+
+    void unbindReader(LogReaderService r) {
+        r.removeLogListener(this);
     }
 
     // Optional: a Log Service without LoggerAdmin (e.g. Karaf's pax-logging) keeps its own levels.

@@ -11,8 +11,14 @@ final class NodeHome {
 
     private NodeHome() {}
 
+    /** In Apache Karaf without {@code meshnode.home}: Karaf's own base folder, so etc/meshnode.*.cfg sit in Karaf's etc/. */
+    static final String KARAF_BASE = "karaf.base";
+
     static Path home(BundleContext context) {
         String home = context.getProperty(PROPERTY);
+        if (home == null || home.isBlank()) {
+            home = context.getProperty(KARAF_BASE);
+        }
         return home == null || home.isBlank() ? null : Path.of(home).toAbsolutePath();
     }
 

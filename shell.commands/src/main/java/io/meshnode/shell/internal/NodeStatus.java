@@ -44,4 +44,10 @@ public final class NodeStatus {
     public Map<PeerState, Integer> counts() {
         return counts;
     }
+
+    /** The console view, for shells that do not use Gogo converters (Apache Karaf's prints results with toString). */
+    @Override
+    public String toString() {
+        return new MeshConverter().format(this, org.apache.felix.service.command.Converter.INSPECT, null).toString();
+    }
 }

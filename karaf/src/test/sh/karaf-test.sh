@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Installs Meshnode into a real Apache Karaf minimal distribution and checks it works there:
+#   feature:repo-add mvn:io.meshnode/karaf/VERSION/xml/features, feature:install meshnode, the node's ready line,
+#   mesh:status over Karaf's SSH console (bin/client). Prints the time from feature:install to the ready line.
+# Karaf resolves artifacts only from its own system/ folder and from REPO (the Maven repository this build
+# assembled under karaf/target/repo): no remote repository, and not ~/.m2.
+# Arguments: KARAF_DIR REPO FEATURES_XML VERSION. Prints "karaf-test: N passed, N failed".
+set -uo pipefail
+karaf_dist=${1:?usage: karaf-test.sh KARAF_DIR REPO FEATURES_XML VERSION}
+repo=$(cd "${2:?}" && pwd)
+features=${3:?}
+version=${4:?}
+work=$(mktemp -d "${TMPDIR:-/tmp}/meshnode-karaf-test.XXXXXX")
+k=$work/karaf
+passed=0 failed=0 pid=
+
+check() { # check DESCRIPTION COMMAND...
+    local what=$1
+    shift
+    if "$@"; then
+        passed=$((passed + 1))
+        echo "karaf-test: ok   $what"
+    else
+        failed=$((failed + 1))
+        echo "karaf-test: FAIL $what"
+    fi
+}
+
+finish() {
+    if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+        kill -9 "$pid" 2>/dev/null
+    fi
+    if ((failed > 0)); then
+        echo "karaf-test: Karaf output and log (kept in $work):"
+        tail -n 40 "$work/karaf.out" "$k/data/log/karaf.log" 2>/dev/null
+    else
+        rm -rf "$work"
+    fi
+}
+trap finish EXIT
+
+free_port() { # a port nothing listens on now; parallel builds must not collide (no fixed ports)
+    local p
+    while :; do
+        p=$((20000 + RANDOM % 40000))
+        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+    done
+}
+
+cp -r "$karaf_dist" "$k"
+mkdir -p "$repo/io/meshnode/karaf/$version"
+cp "$features" "$repo/io/meshnode/karaf/$version/karaf-$version-features.xml"
+
+cat >"$k/etc/org.ops4j.pax.url.mvn.cfg" <<CFG
+org.ops4j.pax.url.mvn.useFallbackRepositories=false
+org.ops4j.pax.url.mvn.localRepository=$work/m2
+org.ops4j.pax.url.mvn.defaultRepositories=\${karaf.home.uri}\${karaf.default.repository}@id=system.repository@snapshots, file:$repo@id=meshnode@snapshots
+org.ops4j.pax.url.mvn.repositories=
+CFG
+ssh_port=$(free_port)
+sed -i "s/^sshPort *=.*/sshPort = $ssh_port/; s/^sshHost *=.*/sshHost = 127.0.0.1/" "$k/etc/org.apache.karaf.shell.cfg"
+printf 'karaf = karaf,_g_:admingroup\n_g_\\:admingroup = group,admin,manager,viewer,systembundles,ssh\n' >>"$k/etc/users.properties"
+# Meshnode's configuration lives in Karaf's etc/, like in a node home; any free port.
+echo "listen = 127.0.0.1:0" >"$k/etc/meshnode.mesh.cfg"
+
+# Commands go in batch mode on stdin: Karaf 4.4.8's client closes a session given a command argument at once.
+client() { # client [client options] COMMAND
+    local command=${*: -1}
+    "$k/bin/client" -h 127.0.0.1 -a "$ssh_port" -u karaf -p karaf "${@:1:$#-1}" -b <<<"$command" 2>&1 | grep -v 'JAVA_HOME not set'
+}
+
+# KARAF_EXEC=exec: the script becomes the JVM, so $pid is the process to signal and wait for.
+KARAF_EXEC=exec "$k/bin/karaf" server >"$work/karaf.out" 2>&1 </dev/null &
+pid=$!
+
+out=$(client -r 90 -d 1 "feature:repo-add mvn:io.meshnode/karaf/$version/xml/features")
+check "Karaf is up and feature:repo-add mvn:io.meshnode/karaf/$version/xml/features works ($out)" \
+    test -z "$(grep -i error <<<"$out")" -a -n "$(grep -F 'Adding feature url' <<<"$out")"
+
+c0=$(date +%s%N)
+client "echo" >/dev/null
+client_ms=$((($(date +%s%N) - c0) / 1000000))
+t0=$(date +%s%N)
+out=$(client "feature:install meshnode")
+check "feature:install meshnode ($out)" test -z "$(grep -i error <<<"$out")"
+ready=
+for _ in $(seq 1 600); do
+    ready=$(grep -a -m 1 -o 'meshnode ready: node [0-9a-f]* listening on [^ ]*' "$work/karaf.out" "$k/data/log/karaf.log" 2>/dev/null | head -n 1)
+    [[ -n $ready ]] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+done
+t1=$(date +%s%N)
+check "the node prints its ready line ($ready)" test -n "$ready"
+# Karaf's own clock: from its "Adding features: meshnode" log line to mesh.core's "listening on" line, logged just
+# before the ready line is printed. The wall-clock figure also holds bin/client starting and logging in.
+log_ms() { # log_ms PATTERN: the karaf.log timestamp of the first line matching PATTERN, in ms since the epoch
+    local ts
+    ts=$(grep -a -m 1 -E "$1" "$k/data/log/karaf.log" | cut -d '|' -f 1 | tr -d ' ')
+    [[ -n $ts ]] && date -d "${ts/T/ } " +%s%3N 2>/dev/null
+}
+from_log=$(log_ms 'Adding features: meshnode') to_log=$(log_ms 'MeshComponent .* listening on')
+[[ -n $ready ]] && echo "BENCH Karaf: feature:install meshnode to the ready line: $((${to_log:-0} - ${from_log:-0})) ms by Karaf's log; $(((t1 - t0) / 1000000)) ms by the wall clock around bin/client (an empty bin/client command takes $client_ms ms)"
+
+id=$(sed -n 's/.*meshnode ready: node \([0-9a-f]*\).*/\1/p' <<<"$ready")
+# Karaf's batch mode prints no command results (its interactive console does): echo prints the returned status.
+out=$(client "echo (mesh:status)")
+echo "$out" | head -n 12
+check "mesh:status answers over Karaf's SSH console with this node's id" test -n "$id" -a -n "$(grep -F "${id:-none}" <<<"$out")"
+out=$(client "bundle:list -t 0 -s" | grep -E '\| (mesh\.api|mesh\.core|transport\.netty|policy\.retry|health\.heartbeat|shell\.commands|mgmt\.jmx) *$')
+check "the 7 Meshnode bundles are Active ($(tr -s ' \n' ' ' <<<"$out"))" test "$(grep -c Active <<<"$out")" = 7
+check "the default configuration files were written to Karaf's etc/" test -f "$k/etc/meshnode.heartbeat.cfg"
+
+kill -TERM "$pid"
+for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+check "Karaf stops on SIGTERM" test ! -d "/proc/$pid"
+
+echo "karaf-test: $passed passed, $failed failed"
+((failed == 0))
