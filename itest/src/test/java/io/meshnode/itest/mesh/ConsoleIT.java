@@ -65,7 +65,7 @@ class ConsoleIT {
         KeyPair operator = KeyPairGenerator.getInstance("EC").generateKeyPair();
         Files.createDirectories(b.home.resolve("etc/ssh"));
         Files.writeString(b.home.resolve("etc/ssh/authorized_keys"), PublicKeyEntry.toString(operator.getPublic()) + "\n");
-        b.start();
+        b.set("ssh", "enabled", "true").start();
         String bId = b.awaitReady(READY);
         String bShort = b.shortId();
 

@@ -90,7 +90,7 @@ class SshConsoleTest {
     }
 
     @AfterEach
-    void tearDown() throws IOException {
+    void tearDown() throws IOException, InterruptedException {
         client.close();
         if (console != null) {
             console.deactivate();
@@ -220,6 +220,7 @@ class SshConsoleTest {
         console.modified(Configs.of(SshConsole.Config.class, Map.of("port", "0", "enabled", "yes")), file);
         console.modified(Configs.of(SshConsole.Config.class, Map.of("port", "0", "host", "no.such.host.invalid")), file);
 
+        console.sync();
         assertTrue(log.has("ERROR", "etc/meshnode.ssh.cfg: port = '99999' is invalid"), log.lines().toString());
         assertTrue(log.has("ERROR", "etc/meshnode.ssh.cfg: enabled = 'yes' is invalid: true or false"));
         assertTrue(log.has("ERROR", "etc/meshnode.ssh.cfg: host = 'no.such.host.invalid' is invalid"));
@@ -242,6 +243,7 @@ class SshConsoleTest {
         console.modified(Configs.of(SshConsole.Config.class, Map.of("enabled", "false")), Map.of());
         assertEquals(-1, console.port());
         assertThrows(IOException.class, () -> client.login(after, operator, null));
+        console.sync();
         assertTrue(log.has("INFO", "SSH console off"));
     }
 
