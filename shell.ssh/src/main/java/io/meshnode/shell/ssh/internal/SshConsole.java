@@ -8,6 +8,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 import org.apache.felix.gogo.jline.Shell;
 import org.apache.felix.service.command.CommandProcessor;
@@ -73,7 +74,7 @@ public class SshConsole {
     @Activate
     public SshConsole(BundleContext context, @Reference CommandProcessor processor,
         @Reference(service = LoggerFactory.class) Logger log, Config config, Map<String, Object> properties) {
-        this(new ConsoleSessions(processor, shellContext(context), log), base(context), log, config, properties);
+        this(new ConsoleSessions(processor, shellContext(context::getProperty), log), base(context), log, config, properties);
     }
 
     SshConsole(ConsoleSessions sessions, Path base, Logger log, Config config, Map<String, Object> properties) {
@@ -97,16 +98,20 @@ public class SshConsole {
         return area.toPath();
     }
 
-    private static Shell.Context shellContext(BundleContext context) {
+    /**
+     * @param properties where the shell reads {@code gosh.home} and the like
+     * @return a context for shells run on behalf of remote operators: their exit never stops the framework
+     */
+    static Shell.Context shellContext(UnaryOperator<String> properties) {
         return new Shell.Context() {
             @Override
             public String getProperty(String name) {
-                return context.getProperty(name);
+                return properties.apply(name);
             }
 
             @Override
             public void exit() {
-                // never called: remote shells run with --noshutdown; 'exit' ends the SSH session only
+                // remote shells run with --noshutdown, and 'exit' ends the SSH session only
             }
         };
     }

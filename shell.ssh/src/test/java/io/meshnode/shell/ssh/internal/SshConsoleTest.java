@@ -18,7 +18,6 @@ import java.util.Map;
 import org.apache.felix.gogo.jline.Builtin;
 import org.apache.felix.gogo.jline.Posix;
 import org.apache.felix.gogo.jline.Procedural;
-import org.apache.felix.gogo.jline.Shell;
 import org.apache.felix.gogo.runtime.CommandProcessorImpl;
 import org.apache.felix.gogo.runtime.threadio.ThreadIOImpl;
 import org.apache.felix.service.command.Descriptor;
@@ -101,23 +100,9 @@ class SshConsoleTest {
     private SshConsole start(Object... config) {
         Map<String, Object> values = Configs.map(config);
         values.putIfAbsent("port", "0");
-        console = new SshConsole(new ConsoleSessions(processor, context(), log.logger()), home, log.logger(),
+        console = new SshConsole(new ConsoleSessions(processor, SshConsole.shellContext(System::getProperty), log.logger()), home, log.logger(),
             Configs.of(SshConsole.Config.class, values), Map.of());
         return console;
-    }
-
-    private static Shell.Context context() {
-        return new Shell.Context() {
-            @Override
-            public String getProperty(String name) {
-                return System.getProperty(name);
-            }
-
-            @Override
-            public void exit() {
-                throw new AssertionError("a remote session tried to stop the framework");
-            }
-        };
     }
 
     @Test
