@@ -64,7 +64,8 @@ class ConsoleIT {
         b.peers(a);
         KeyPair operator = KeyPairGenerator.getInstance("EC").generateKeyPair();
         Files.createDirectories(b.home.resolve("etc/ssh"));
-        Files.writeString(b.home.resolve("etc/ssh/authorized_keys"), PublicKeyEntry.toString(operator.getPublic()) + "\n");
+        Files.writeString(b.home.resolve("etc/ssh/authorized_keys"),
+            PublicKeyEntry.toString(operator.getPublic()) + "\n");
         b.set("ssh", "enabled", "true").start();
         String bId = b.awaitReady(READY);
         String bShort = b.shortId();

@@ -62,7 +62,7 @@ public class SshConsole {
     private final Path authorizedKeys;
     private final Path hostKey;
     private final Logger log;
-    /** Binds and closes servers, so that SSHD's start (about 0.5 s of CPU) never holds up the framework. */
+    /** Binds and closes servers, so that SSHD's start (tenths of a second of CPU) never holds up the framework. */
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "meshnode-ssh-console");
         t.setDaemon(true);
@@ -74,7 +74,8 @@ public class SshConsole {
     @Activate
     public SshConsole(BundleContext context, @Reference CommandProcessor processor,
         @Reference(service = LoggerFactory.class) Logger log, Config config, Map<String, Object> properties) {
-        this(new ConsoleSessions(processor, shellContext(context::getProperty), log), base(context), log, config, properties);
+        this(new ConsoleSessions(processor, shellContext(context::getProperty), log), base(context), log, config,
+            properties);
     }
 
     SshConsole(ConsoleSessions sessions, Path base, Logger log, Config config, Map<String, Object> properties) {

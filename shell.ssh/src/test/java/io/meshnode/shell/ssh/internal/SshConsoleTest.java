@@ -100,7 +100,9 @@ class SshConsoleTest {
     private SshConsole start(Object... config) {
         Map<String, Object> values = Configs.map(config);
         values.putIfAbsent("port", "0");
-        console = new SshConsole(new ConsoleSessions(processor, SshConsole.shellContext(System::getProperty), log.logger()), home, log.logger(),
+        ConsoleSessions sessions = new ConsoleSessions(processor, SshConsole.shellContext(System::getProperty),
+            log.logger());
+        console = new SshConsole(sessions, home, log.logger(),
             Configs.of(SshConsole.Config.class, values), Map.of());
         return console;
     }
@@ -200,10 +202,12 @@ class SshConsoleTest {
     void aBadValueIsReportedWithFileAndKeyAndThePreviousConsoleKeepsRunning() throws Exception {
         start();
         int port = console.port();
-        Map<String, Object> file = Map.of("felix.fileinstall.filename", home.resolve("etc/meshnode.ssh.cfg").toUri().toString());
+        Map<String, Object> file =
+            Map.of("felix.fileinstall.filename", home.resolve("etc/meshnode.ssh.cfg").toUri().toString());
         console.modified(Configs.of(SshConsole.Config.class, Map.of("port", "99999")), file);
         console.modified(Configs.of(SshConsole.Config.class, Map.of("port", "0", "enabled", "yes")), file);
-        console.modified(Configs.of(SshConsole.Config.class, Map.of("port", "0", "host", "no.such.host.invalid")), file);
+        console.modified(Configs.of(SshConsole.Config.class, Map.of("port", "0", "host", "no.such.host.invalid")),
+            file);
 
         console.sync();
         assertTrue(log.has("ERROR", "etc/meshnode.ssh.cfg: port = '99999' is invalid"), log.lines().toString());
