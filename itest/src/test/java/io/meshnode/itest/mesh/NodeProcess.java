@@ -53,7 +53,9 @@ final class NodeProcess implements AutoCloseable {
         // Generous: several cold JVMs start at once on two cores and the first hello can take a while.
         set("transport", "handshake.timeout", "3s");
         set("mesh", "dial.grace", "300ms");
-        // Each node's SSH console on its own loopback address, as an operator running several nodes sets it.
+        // No SSH console (about 1 s of CPU at start, bench/console-startup.sh) unless a test turns it on; then
+        // on the node's own loopback address, as an operator running several nodes on one machine sets it.
+        set("ssh", "enabled", "false");
         int colon = listen.lastIndexOf(':');
         set("ssh", "host", listen.substring(0, colon));
         set("ssh", "port", Integer.toString(Integer.parseInt(listen.substring(colon + 1)) + 1));

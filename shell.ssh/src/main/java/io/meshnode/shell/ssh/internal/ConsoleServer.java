@@ -34,7 +34,8 @@ final class ConsoleServer implements AutoCloseable {
         sshd.setKeyPairProvider(hostKeys);
         // Re-read whenever the file changes; a missing file lets no key in.
         AuthorizedKeysAuthenticator keys = new AuthorizedKeysAuthenticator(authorizedKeys);
-        sshd.setPublickeyAuthenticator((user, key, session) -> USER.equals(user) && keys.authenticate(user, key, session));
+        sshd.setPublickeyAuthenticator(
+            (user, key, session) -> USER.equals(user) && keys.authenticate(user, key, session));
         if (settings.passwordLogin()) {
             byte[] expected = settings.password.getBytes(StandardCharsets.UTF_8);
             sshd.setPasswordAuthenticator((user, password, session) -> {

@@ -37,22 +37,11 @@ public class GogoBuiltins {
     @Activate
     public GogoBuiltins(BundleContext context, @Reference CommandProcessor processor,
         @Reference(service = LoggerFactory.class) Logger log) {
-        Shell.Context shellContext = new Shell.Context() {
-            @Override
-            public String getProperty(String name) {
-                return context.getProperty(name);
-            }
-
-            @Override
-            public void exit() {
-                // 'gosh --login' from a remote session must not stop the node
-            }
-        };
         try {
             register(context, Builtin.class, new Builtin());
             register(context, Procedural.class, new Procedural());
             register(context, Posix.class, new Posix(processor));
-            register(context, Shell.class, new Shell(shellContext, processor));
+            register(context, Shell.class, new Shell(SshConsole.shellContext(context::getProperty), processor));
             registrations.add(context.registerService(Converter.class,
                 new Converters(context.getBundle(0).getBundleContext()), ranking()));
         } catch (ReflectiveOperationException e) {

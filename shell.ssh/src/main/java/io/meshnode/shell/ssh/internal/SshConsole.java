@@ -4,6 +4,11 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 import org.apache.felix.gogo.jline.Shell;
 import org.apache.felix.service.command.CommandProcessor;
@@ -57,13 +62,20 @@ public class SshConsole {
     private final Path authorizedKeys;
     private final Path hostKey;
     private final Logger log;
+    /** Binds and closes servers, so that SSHD's start (tenths of a second of CPU) never holds up the framework. */
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "meshnode-ssh-console");
+        t.setDaemon(true);
+        return t;
+    });
     private Settings settings;
     private ConsoleServer server;
 
     @Activate
     public SshConsole(BundleContext context, @Reference CommandProcessor processor,
         @Reference(service = LoggerFactory.class) Logger log, Config config, Map<String, Object> properties) {
-        this(new ConsoleSessions(processor, shellContext(context), log), base(context), log, config, properties);
+        this(new ConsoleSessions(processor, shellContext(context::getProperty), log), base(context), log, config,
+            properties);
     }
 
     SshConsole(ConsoleSessions sessions, Path base, Logger log, Config config, Map<String, Object> properties) {
@@ -87,30 +99,41 @@ public class SshConsole {
         return area.toPath();
     }
 
-    private static Shell.Context shellContext(BundleContext context) {
+    /**
+     * @param properties where the shell reads {@code gosh.home} and the like
+     * @return a context for shells run on behalf of remote operators: their exit never stops the framework
+     */
+    static Shell.Context shellContext(UnaryOperator<String> properties) {
         return new Shell.Context() {
             @Override
             public String getProperty(String name) {
-                return context.getProperty(name);
+                return properties.apply(name);
             }
 
             @Override
             public void exit() {
-                // never called: remote shells run with --noshutdown; 'exit' ends the SSH session only
+                // remote shells run with --noshutdown, and 'exit' ends the SSH session only
             }
         };
     }
 
     @Modified
-    synchronized void modified(Config config, Map<String, Object> properties) {
-        Settings next;
-        try {
-            next = Settings.parse(config, ConfigValues.of(properties, PID));
-        } catch (ConfigException e) {
-            log.error("{}; keeping the previous SSH console configuration ({})", e.getMessage(),
-                server != null ? "on " + settings.host + ":" + server.port() : "off");
-            return;
-        }
+    void modified(Config config, Map<String, Object> properties) {
+        // A host name may need a DNS lookup: parsed on the worker too.
+        worker.execute(() -> {
+            Settings next;
+            try {
+                next = Settings.parse(config, ConfigValues.of(properties, PID));
+            } catch (ConfigException e) {
+                log.error("{}; keeping the previous SSH console configuration ({})", e.getMessage(),
+                    server != null ? "on " + settings.host + ":" + server.port() : "off");
+                return;
+            }
+            apply(next);
+        });
+    }
+
+    private void apply(Settings next) {
         if (next.equals(settings)) {
             return;
         }
@@ -152,13 +175,22 @@ public class SshConsole {
         }
     }
 
+    /** Waits until every configuration given so far is applied (tests). */
+    void sync() throws InterruptedException, ExecutionException {
+        worker.submit(() -> { }).get();
+    }
+
     /** @return the port the console listens on, or -1 when it is off */
-    synchronized int port() {
-        return server == null ? -1 : server.port();
+    int port() throws InterruptedException, ExecutionException {
+        return worker.submit(() -> server == null ? -1 : server.port()).get();
     }
 
     @Deactivate
-    synchronized void deactivate() {
-        stop();
+    void deactivate() throws InterruptedException {
+        worker.execute(this::stop);
+        worker.shutdown();
+        if (!worker.awaitTermination(10, TimeUnit.SECONDS)) {
+            log.warn("SSH console: still closing after 10 s");
+        }
     }
 }

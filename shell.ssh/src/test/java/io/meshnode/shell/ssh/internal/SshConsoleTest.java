@@ -18,7 +18,6 @@ import java.util.Map;
 import org.apache.felix.gogo.jline.Builtin;
 import org.apache.felix.gogo.jline.Posix;
 import org.apache.felix.gogo.jline.Procedural;
-import org.apache.felix.gogo.jline.Shell;
 import org.apache.felix.gogo.runtime.CommandProcessorImpl;
 import org.apache.felix.gogo.runtime.threadio.ThreadIOImpl;
 import org.apache.felix.service.command.Descriptor;
@@ -90,7 +89,7 @@ class SshConsoleTest {
     }
 
     @AfterEach
-    void tearDown() throws IOException {
+    void tearDown() throws IOException, InterruptedException {
         client.close();
         if (console != null) {
             console.deactivate();
@@ -101,23 +100,11 @@ class SshConsoleTest {
     private SshConsole start(Object... config) {
         Map<String, Object> values = Configs.map(config);
         values.putIfAbsent("port", "0");
-        console = new SshConsole(new ConsoleSessions(processor, context(), log.logger()), home, log.logger(),
+        ConsoleSessions sessions = new ConsoleSessions(processor, SshConsole.shellContext(System::getProperty),
+            log.logger());
+        console = new SshConsole(sessions, home, log.logger(),
             Configs.of(SshConsole.Config.class, values), Map.of());
         return console;
-    }
-
-    private static Shell.Context context() {
-        return new Shell.Context() {
-            @Override
-            public String getProperty(String name) {
-                return System.getProperty(name);
-            }
-
-            @Override
-            public void exit() {
-                throw new AssertionError("a remote session tried to stop the framework");
-            }
-        };
     }
 
     @Test
@@ -215,11 +202,14 @@ class SshConsoleTest {
     void aBadValueIsReportedWithFileAndKeyAndThePreviousConsoleKeepsRunning() throws Exception {
         start();
         int port = console.port();
-        Map<String, Object> file = Map.of("felix.fileinstall.filename", home.resolve("etc/meshnode.ssh.cfg").toUri().toString());
+        Map<String, Object> file =
+            Map.of("felix.fileinstall.filename", home.resolve("etc/meshnode.ssh.cfg").toUri().toString());
         console.modified(Configs.of(SshConsole.Config.class, Map.of("port", "99999")), file);
         console.modified(Configs.of(SshConsole.Config.class, Map.of("port", "0", "enabled", "yes")), file);
-        console.modified(Configs.of(SshConsole.Config.class, Map.of("port", "0", "host", "no.such.host.invalid")), file);
+        console.modified(Configs.of(SshConsole.Config.class, Map.of("port", "0", "host", "no.such.host.invalid")),
+            file);
 
+        console.sync();
         assertTrue(log.has("ERROR", "etc/meshnode.ssh.cfg: port = '99999' is invalid"), log.lines().toString());
         assertTrue(log.has("ERROR", "etc/meshnode.ssh.cfg: enabled = 'yes' is invalid: true or false"));
         assertTrue(log.has("ERROR", "etc/meshnode.ssh.cfg: host = 'no.such.host.invalid' is invalid"));
@@ -242,6 +232,7 @@ class SshConsoleTest {
         console.modified(Configs.of(SshConsole.Config.class, Map.of("enabled", "false")), Map.of());
         assertEquals(-1, console.port());
         assertThrows(IOException.class, () -> client.login(after, operator, null));
+        console.sync();
         assertTrue(log.has("INFO", "SSH console off"));
     }
 
