@@ -163,10 +163,8 @@ class HotSwapTest {
         assertEquals("policy.retry", provider("retry").bundle);
         int failures = ghost().consecutiveFailures;
         long installedAt = System.currentTimeMillis();
-        long start = System.nanoTime();
         Bundle example = context.installBundle(Await.exampleJar(context, "retry.fixed").toUri().toString());
-        example.start();
-        Await.until(SWAPPED, () -> "examples.retry.fixed".equals(provider("retry").bundle), () -> "providers " + providers());
+        long start = swap(example::start, "retry", p -> "examples.retry.fixed".equals(p.bundle));
         report("retry: install examples.retry.fixed", before, start);
         // The next decision is the example's: a fixed 2 s, never the default's 150..600 ms.
         Await.until(SWAPPED, () -> ghost().lastCloseAt > installedAt + 50 && ghost().nextAttemptAt > 0,
@@ -176,24 +174,18 @@ class HotSwapTest {
         assertTrue(delay >= 1_900 && delay <= 2_100, "next attempt " + delay + " ms after the failure: " + g);
         assertTrue(g.consecutiveFailures > failures, "failure count kept and counting: " + failures + " -> " + g);
 
-        long uninstalled = System.nanoTime();
-        example.uninstall();
-        Await.until(SWAPPED, () -> "policy.retry".equals(provider("retry").bundle), () -> "providers " + providers());
-        quiet();
-        report("retry: uninstall examples.retry.fixed, after 2 s", before, uninstalled);
-        assertNoDrops(before);
+        long uninstalled = swap(example::uninstall, "retry", p -> "policy.retry".equals(p.bundle));
+        quietAndNoDrops("retry: uninstall examples.retry.fixed, after 2 s", before, uninstalled);
     }
 
     @Test
     @Order(2)
     void policyRetryUpdatedToADifferentBuildOfItselfDropsNothing() throws Exception {
         Counts before = counts();
-        Bundle retry = bundle("policy.retry");
-        Version next = Rebuilt.next(retry.getVersion(), "rebuilt");
         int failures = ghost().consecutiveFailures;
-        long start = System.nanoTime();
-        retry.update(Rebuilt.withVersion(retry, next));
-        Await.until(SWAPPED, () -> next.toString().equals(provider("retry").version), () -> "providers " + providers());
+        Version[] next = {null};
+        long start = swap(() -> next[0] = updateToRebuild("policy.retry"), "retry",
+            p -> "policy.retry".equals(p.bundle) && next[0].toString().equals(p.version));
         report("retry: update policy.retry", before, start);
         assertTrue(ghost().consecutiveFailures >= failures, "failure count survives: " + failures + " -> " + ghost());
         quiet();
@@ -205,20 +197,14 @@ class HotSwapTest {
     void switchingHealthBetweenHeartbeatAndPhiDropsNothing() throws Exception {
         Counts before = counts();
         assertEquals(HEARTBEAT, provider("health").component);
-        long start = System.nanoTime();
-        configure("meshnode.mesh", "health.target", "(component.name=" + PHI + ")");
-        Await.until(SWAPPED, () -> PHI.equals(provider("health").component), () -> "providers " + providers());
-        quiet();
-        report("health: heartbeat -> phi, after 2 s", before, start);
-        assertNoDrops(before);
+        long start = swap(() -> configure("meshnode.mesh", "health.target", "(component.name=" + PHI + ")"), "health",
+            p -> PHI.equals(p.component));
+        quietAndNoDrops("health: heartbeat -> phi, after 2 s", before, start);
         assertTrue(livePeers().allMatch(p -> p.rttLastMicros >= 0), "pings answered under phi: " + mesh().peers());
 
-        long back = System.nanoTime();
-        configure("meshnode.mesh", "health.target", null);
-        Await.until(SWAPPED, () -> HEARTBEAT.equals(provider("health").component), () -> "providers " + providers());
-        quiet();
-        report("health: phi -> heartbeat, after 2 s", before, back);
-        assertNoDrops(before);
+        long back = swap(() -> configure("meshnode.mesh", "health.target", null), "health",
+            p -> HEARTBEAT.equals(p.component));
+        quietAndNoDrops("health: phi -> heartbeat, after 2 s", before, back);
     }
 
     @Test
@@ -238,9 +224,7 @@ class HotSwapTest {
         }, () -> "ghost " + ghost());
         assertEquals(health, provider("health").serviceId, "heartbeat modified in place, not re-registered");
         assertEquals(retry, provider("retry").serviceId, "retry modified in place, not re-registered");
-        quiet();
-        report("config: heartbeat and retry values", before, start);
-        assertNoDrops(before);
+        quietAndNoDrops("config: heartbeat and retry values", before, start);
         configure("meshnode.retry", "initial", "300ms", "max", "600ms", "jitter", null);
     }
 
@@ -248,18 +232,13 @@ class HotSwapTest {
     @Order(5)
     void aTransportUpdateReformsEveryLinkAtOnceAndKeepsState() throws Exception {
         Counts before = counts();
-        Bundle netty = bundle("transport.netty");
-        Version next = Rebuilt.next(netty.getVersion(), "rebuilt");
         int ghostFailures = ghost().consecutiveFailures;
         long start = System.nanoTime();
-        netty.update(Rebuilt.withVersion(netty, next));
+        Version next = updateToRebuild("transport.netty");
         Await.until(SWAPPED, () -> next.toString().equals(provider("transport").version) && fullMesh()
             && counts().connectedToSelf >= before.connectedToSelf + peers.size(), () -> "mesh " + mesh().peers());
         report("transport: update transport.netty", before, start);
-        Counts after = counts();
-        assertEquals(before.lostSelf, after.lostSelf, "the peers saw goodbyes, no failures");
-        assertEquals(before.betweenPeers, after.betweenPeers, "the link between the peers was not touched");
-        assertTrue(livePeers().allMatch(p -> p.consecutiveFailures == 0), "no failure counted: " + mesh().peers());
+        assertReformedWithoutFailures(before);
         assertTrue(ghost().consecutiveFailures >= ghostFailures, "failure count survives: " + ghost());
         assertEquals(self, mesh().node().listen);
     }
@@ -268,17 +247,13 @@ class HotSwapTest {
     @Order(6)
     void aMeshCoreUpdateReformsTheMeshAndThePeersComeBackAtOnce() throws Exception {
         Counts before = counts();
-        Bundle core = bundle("mesh.core");
-        Version next = Rebuilt.next(core.getVersion(), "rebuilt");
         long start = System.nanoTime();
-        core.update(Rebuilt.withVersion(core, next));
+        Version next = updateToRebuild("mesh.core");
         Await.until(SWAPPED, () -> meshes.getService() != null && fullMesh()
             && counts().connectedToSelf >= before.connectedToSelf + peers.size(), () -> "peers of the new mesh");
         report("mesh.core: update", before, start);
         assertEquals(next, bundle("mesh.core").getVersion());
-        Counts after = counts();
-        assertEquals(before.lostSelf, after.lostSelf, "the peers saw goodbyes, no failures");
-        assertEquals(before.betweenPeers, after.betweenPeers, "the link between the peers was not touched");
+        assertReformedWithoutFailures(before);
     }
 
     @Test
@@ -297,10 +272,7 @@ class HotSwapTest {
         Await.until(SWAPPED, () -> "transport.netty".equals(provider("transport").bundle) && fullMesh()
             && counts().connectedToSelf >= before.connectedToSelf + 2 * peers.size(), () -> "mesh " + mesh().peers());
         report("transport: uninstall examples.transport.counting", between, removed);
-        Counts after = counts();
-        assertEquals(before.lostSelf, after.lostSelf, "the peers saw goodbyes, no failures");
-        assertEquals(before.betweenPeers, after.betweenPeers, "the link between the peers was not touched");
-        assertTrue(livePeers().allMatch(p -> p.consecutiveFailures == 0), "no failure counted: " + mesh().peers());
+        assertReformedWithoutFailures(before);
     }
 
     // ---------------------------------------------------------------- helpers
@@ -331,6 +303,41 @@ class HotSwapTest {
             + "full mesh after %d ms%n", swap, peers.size() + 1, after.closedSelf - before.closedSelf + after.lostSelf
                 - before.lostSelf + after.betweenPeers - before.betweenPeers, after.closedSelf - before.closedSelf,
             after.lostSelf - before.lostSelf, after.drops - before.drops, (System.nanoTime() - startNanos) / 1_000_000);
+    }
+
+    private interface Action {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code action} and waits until the provider of {@code role} is the expected one. @return when it started */
+    private long swap(Action action, String role, java.util.function.Predicate<ProviderDTO> expected) throws Exception {
+        long start = System.nanoTime();
+        action.run();
+        Await.until(SWAPPED, () -> expected.test(provider(role)), () -> "providers " + providers());
+        return start;
+    }
+
+    /** Links re-formed: the peers saw goodbyes (no failure on either side), links between peers untouched. */
+    private void assertReformedWithoutFailures(Counts before) {
+        Counts after = counts();
+        assertEquals(before.lostSelf, after.lostSelf, "the peers saw goodbyes, no failures");
+        assertEquals(before.betweenPeers, after.betweenPeers, "the links between the peers were not touched");
+        assertTrue(livePeers().allMatch(p -> p.consecutiveFailures == 0), "no failure counted: " + mesh().peers());
+    }
+
+    /** {@code update} of a bundle to a rebuild of itself with a higher version. @return that version */
+    private Version updateToRebuild(String bsn) throws Exception {
+        Bundle b = bundle(bsn);
+        Version next = Rebuilt.next(b.getVersion(), "rebuilt");
+        b.update(Rebuilt.withVersion(b, next));
+        return next;
+    }
+
+    /** Watches the mesh for {@link #QUIET}, reports the swap, and asserts that no link dropped. */
+    private void quietAndNoDrops(String swap, Counts before, long start) throws InterruptedException {
+        quiet();
+        report(swap, before, start);
+        assertNoDrops(before);
     }
 
     private void assertNoDrops(Counts before) {

@@ -407,7 +407,7 @@ class MeshEngineTest {
     }
 
     /** Three nodes, fully linked, with a 10 s dial grace (far longer than any re-forming may take). */
-    private List<Node> formedTriangle() throws Exception {
+    private Node[] formedTriangle() throws Exception {
         Node a = node("a", "127.0.0.2:7800");
         Node b = node("b", "127.0.0.3:7800");
         Node c = node("c", "127.0.0.4:7800");
@@ -415,15 +415,13 @@ class MeshEngineTest {
         b.start(peers(a, c), "10s");
         c.start(peers(a, b), "10s");
         clock.advance(12_000);
-        return List.of(a, b, c);
+        return new Node[] {a, b, c};
     }
 
     @Test
     void aReplacedTransportReformsEveryLinkAtOnceWithoutCountingFailures() throws Exception {
-        List<Node> abc = formedTriangle();
-        Node a = abc.get(0);
-        Node b = abc.get(1);
-        Node c = abc.get(2);
+        Node[] abc = formedTriangle();
+        Node a = abc[0], b = abc[1], c = abc[2];
         assertEquals(3, net.open());
         // a higher-ranked transport (or a new version of the bundle) is bound in a
         a.transport = net.transport();
@@ -442,10 +440,8 @@ class MeshEngineTest {
 
     @Test
     void aRestartedMeshDialsEveryPeerAtOnce() throws Exception {
-        List<Node> abc = formedTriangle();
-        Node a = abc.get(0);
-        Node b = abc.get(1);
-        Node c = abc.get(2);
+        Node[] abc = formedTriangle();
+        Node a = abc[0], b = abc[1], c = abc[2];
         a.engine.stop(true);
         net.listening.remove(a.listen);
         clock.advance(5);

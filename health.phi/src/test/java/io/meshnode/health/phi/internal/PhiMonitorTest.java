@@ -46,14 +46,11 @@ class PhiMonitorTest {
             long[] history = intervals.stream().mapToLong(Long::longValue).toArray();
             last = monitor.assess(new LinkObservation(0, lastFrameAt, lastPingAt, pingSentAt, answered, missed, history), now);
             missed = last.missed();
-            if (last.settled()) {
-                pingSentAt = NONE;
-                answered = false;
-            }
-            if (last.ping()) {
-                pings++;
-                lastPingAt = now;
-                pingSentAt = now;
+            // A new ping replaces a settled one; either way nothing after it has been heard yet.
+            if (last.ping() || last.settled()) {
+                pingSentAt = last.ping() ? now : NONE;
+                lastPingAt = last.ping() ? now : lastPingAt;
+                pings += last.ping() ? 1 : 0;
                 answered = false;
             }
             return last;
