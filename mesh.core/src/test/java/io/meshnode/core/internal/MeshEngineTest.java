@@ -384,6 +384,26 @@ class MeshEngineTest {
     }
 
     @Test
+    void theMonitorSeesTheHeartbeatArrivalIntervalsOfEachPeer() throws Exception {
+        Node a = node("a", "127.0.0.2:7800");
+        Node b = node("b", "127.0.0.3:7800");
+        HealthMonitor heartbeat = a.health;
+        List<long[]> seen = new ArrayList<>();
+        a.health = (link, now) -> {
+            seen.add(link.arrivalIntervals());
+            return heartbeat.assess(link, now);
+        };
+        a.start(peers(b), "1s");
+        b.start(peers(a), "1s");
+        clock.advance(1_050);
+        long[] last = seen.get(seen.size() - 1);
+        assertTrue(last.length >= 8, "one interval per answered ping after the first: " + last.length);
+        for (long interval : last) {
+            assertEquals(100, interval, "pings every 100ms, answered at once in virtual time");
+        }
+    }
+
+    @Test
     void linksReformWhenTheTransportComesBack() throws Exception {
         Node a = node("a", "127.0.0.2:7800");
         Node b = node("b", "127.0.0.3:7800");
