@@ -25,6 +25,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
@@ -71,7 +73,8 @@ class HotSwapTest {
     private String ghost;
 
     @BeforeAll
-    void formMesh() throws Exception {
+    void formMesh(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path root) throws Exception {
+        // root: the peers' homes, kept when a test failed (their logs say what they saw)
         context = FrameworkUtil.getBundle(getClass()).getBundleContext();
         cm = context.getService(context.getServiceReference(ConfigurationAdmin.class));
         meshes = new ServiceTracker<>(context, Mesh.class, null);
@@ -90,7 +93,6 @@ class HotSwapTest {
         int port = r.nextInt(20_000, 40_000);
         self = net + "10:" + port;
         ghost = net + "13:" + port;
-        Path root = Files.createTempDirectory("hotswap");
         Path jar = Path.of(context.getProperty("meshnode.itest.jar"));
         // 2 peers in CI; the benchmark (BENCHMARKS.md) runs a 5-node mesh with MESHNODE_SWAP_PEERS=4.
         int count = Integer.parseInt(System.getenv().getOrDefault("MESHNODE_SWAP_PEERS", "2"));
