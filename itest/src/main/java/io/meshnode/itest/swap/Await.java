@@ -25,12 +25,18 @@ final class Await {
         }
     }
 
-    /** @return the jar of the example retry policy, built by the reactor */
-    static Path exampleJar(BundleContext context) throws IOException {
-        Path target = Path.of(context.getProperty("meshnode.itest.root"), "examples", "retry.fixed", "target");
+    /** @return the jar of an example ({@code retry.fixed}, {@code transport.counting}), built by the reactor */
+    static Path exampleJar(BundleContext context, String example) throws IOException {
+        return builtJar(context, "examples/" + example, "examples." + example);
+    }
+
+    /** @return {@code <module>/target/<artifact>-<version>.jar}, built by the reactor */
+    static Path builtJar(BundleContext context, String module, String artifact) throws IOException {
+        Path target = Path.of(context.getProperty("meshnode.itest.root")).resolve(module).resolve("target");
         try (Stream<Path> jars = Files.list(target)) {
-            return jars.filter(p -> p.getFileName().toString().matches("examples\\.retry\\.fixed-[^-]+(-SNAPSHOT)?\\.jar"))
-                .findFirst().orElseThrow(() -> new AssertionError("no example jar in " + target + ": build examples first"));
+            return jars.filter(p -> p.getFileName().toString().startsWith(artifact + "-") && p.toString().endsWith(".jar")
+                && !p.toString().endsWith("-tests.jar") && !p.toString().endsWith("-sources.jar"))
+                .findFirst().orElseThrow(() -> new AssertionError("no " + artifact + " jar in " + target));
         }
     }
 }

@@ -33,7 +33,7 @@ class DeployFolderTest {
         @TempDir Path tmp) throws Exception {
         ThreadLocalRandom r = ThreadLocalRandom.current();
         String listen = "127." + r.nextInt(201, 250) + "." + r.nextInt(1, 250) + ".20:" + r.nextInt(20_000, 40_000);
-        Path example = Await.exampleJar(context);
+        Path example = Await.exampleJar(context, "retry.fixed");
         try (PeerNode node = new PeerNode(tmp.resolve("home"), listen).with("mesh", "listen", listen)) {
             node.start(Path.of(context.getProperty("meshnode.itest.jar")));
             Await.until(READY, () -> node.readyId() != null || !node.alive(), () -> "ready line");
@@ -59,6 +59,18 @@ class DeployFolderTest {
 
             Files.delete(dropped);
             Await.until(SCANNED, () -> node.logLines("retry provider:").size() > swaps && lastSwap(node).contains(DEFAULT),
+                () -> node.logLines("provider").toString());
+
+            // A newer build of a platform bundle: it replaces the running version, and hands back when removed.
+            Path platform = Await.builtJar(context, "policy.retry", "policy.retry");
+            Version original = Rebuilt.version(platform);
+            Version upgrade = Rebuilt.next(original, "upgrade");
+            Path upgraded = deploy.resolve("policy.retry-upgrade.jar");
+            place(Rebuilt.withVersion(platform, upgrade), upgraded);
+            Await.until(SCANNED, () -> lastSwap(node).contains(DEFAULT + upgrade + ","), () -> node.logLines("provider").toString());
+            assertTrue(!node.logLines("deploy/: policy.retry " + upgrade + " replaces").isEmpty(), node.logLines("deploy").toString());
+            Files.delete(upgraded);
+            Await.until(SCANNED, () -> lastSwap(node).contains(DEFAULT) && !lastSwap(node).contains(upgrade.toString()),
                 () -> node.logLines("provider").toString());
         }
     }

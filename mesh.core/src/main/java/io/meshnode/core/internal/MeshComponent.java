@@ -271,8 +271,15 @@ public class MeshComponent implements Mesh, Messaging, Bans {
             servicesChanged();
             return;
         }
+        // When the whole node stops, the transport usually stops before this bundle: the goodbye then says
+        // "shutting down" (a failure for nobody, and no promise to reconnect), and the mesh stops here.
+        boolean nodeStops = !RestartMarker.nodeStaysUp(context);
         FutureTask<CompletableFuture<Void>> task = new FutureTask<>(() -> {
-            engine.servicesChanged();
+            if (nodeStops) {
+                engine.stop(false);
+            } else {
+                engine.servicesChanged();
+            }
             return engine.farewell();
         });
         s.execute(task);

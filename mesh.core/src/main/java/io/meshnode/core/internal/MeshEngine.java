@@ -254,13 +254,13 @@ final class MeshEngine {
     void stop(boolean restarting) {
         stopped = true;
         unlisten();
-        for (Link l : List.copyOf(links.values())) {
+        farewell = TransportSwap.leave(links.values(), l -> {
             if (restarting) {
                 goodbye(l, CloseReason.ADMIN, "mesh restarting, reconnecting at once");
             } else {
                 goodbye(l, CloseReason.SHUTDOWN, "node shutting down");
             }
-        }
+        });
         for (Peer p : peers.values()) {
             cancel(p);
         }
@@ -909,6 +909,7 @@ final class MeshEngine {
                 // Our transport replaced or stopping under the link: not the peer's fault, redial at once.
                 log.info("link to {} closed: {} {}; reconnecting as soon as a transport is bound", p, reason, detail);
                 p.rejoin = true;
+                p.state = PeerState.IDLE;
                 rejoin(p);
             } else if (reason.isFailure()) {
                 log.info("link to {} lost: {} {}", p, reason, detail);

@@ -28,7 +28,7 @@ final class TransportSwap {
             if (l.closing) {
                 continue;
             }
-            if (l.peer != null) {
+            if (l.peer != null && !l.peer.removed) {
                 l.peer.rejoin = true;
             }
             goodbye.accept(l);

@@ -418,6 +418,26 @@ class MeshEngineTest {
     }
 
     @Test
+    void theMonitorSeesTheHeartbeatArrivalIntervalsOfEachPeer() throws Exception {
+        Node a = node("a", "127.0.0.2:7800");
+        Node b = node("b", "127.0.0.3:7800");
+        HealthMonitor heartbeat = a.health;
+        List<long[]> seen = new ArrayList<>();
+        a.health = (link, now) -> {
+            seen.add(link.arrivalIntervals());
+            return heartbeat.assess(link, now);
+        };
+        a.start(peers(b), "1s");
+        b.start(peers(a), "1s");
+        clock.advance(1_050);
+        long[] last = seen.get(seen.size() - 1);
+        assertTrue(last.length >= 8, "one interval per answered ping after the first: " + last.length);
+        for (long interval : last) {
+            assertEquals(100, interval, "pings every 100ms, answered at once in virtual time");
+        }
+    }
+
+    @Test
     void linksReformWhenTheTransportComesBack() throws Exception {
         Node a = node("a", "127.0.0.2:7800");
         Node b = node("b", "127.0.0.3:7800");
@@ -440,8 +460,8 @@ class MeshEngineTest {
         assertEquals(1, net.open());
     }
 
-    @Test
-    void aReplacedTransportReformsEveryLinkAtOnceWithoutCountingFailures() throws Exception {
+    /** Three nodes, fully linked, with a 10 s dial grace (far longer than any re-forming may take). */
+    private Node[] formedTriangle() throws Exception {
         Node a = node("a", "127.0.0.2:7800");
         Node b = node("b", "127.0.0.3:7800");
         Node c = node("c", "127.0.0.4:7800");
@@ -449,6 +469,13 @@ class MeshEngineTest {
         b.start(peers(a, c), "10s");
         c.start(peers(a, b), "10s");
         clock.advance(12_000);
+        return new Node[] {a, b, c};
+    }
+
+    @Test
+    void aReplacedTransportReformsEveryLinkAtOnceWithoutCountingFailures() throws Exception {
+        Node[] abc = formedTriangle();
+        Node a = abc[0], b = abc[1], c = abc[2];
         assertEquals(3, net.open());
         // a higher-ranked transport (or a new version of the bundle) is bound in a
         a.transport = net.transport();
@@ -467,13 +494,8 @@ class MeshEngineTest {
 
     @Test
     void aRestartedMeshDialsEveryPeerAtOnce() throws Exception {
-        Node a = node("a", "127.0.0.2:7800");
-        Node b = node("b", "127.0.0.3:7800");
-        Node c = node("c", "127.0.0.4:7800");
-        a.start(peers(b, c), "10s");
-        b.start(peers(a, c), "10s");
-        c.start(peers(a, b), "10s");
-        clock.advance(12_000);
+        Node[] abc = formedTriangle();
+        Node a = abc[0], b = abc[1], c = abc[2];
         a.engine.stop(true);
         net.listening.remove(a.listen);
         clock.advance(5);

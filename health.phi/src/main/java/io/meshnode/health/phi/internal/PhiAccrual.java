@@ -34,21 +34,14 @@ final class PhiAccrual {
     }
 
     HealthDecision assess(LinkObservation link, long now) {
-        int misses = link.missed();
-        boolean settled = false;
         long pingAt = link.pingSentAt();
-        if (pingAt != NONE) {
-            if (link.answered()) {
-                misses = 0;
-                settled = true;
-            } else if (now - pingAt >= interval) {
-                // The next ping is due: this one counts as missed (for the operator; phi decides failure).
-                misses++;
-                settled = true;
-            }
-        } else if (link.lastPingAt() != NONE && link.lastFrameAt() > link.lastPingAt()) {
-            misses = 0;
-        }
+        boolean outstanding = pingAt != NONE;
+        boolean answered = outstanding && link.answered();
+        // Unanswered when the next ping is due: counted as missed (for the operator; phi decides failure).
+        boolean overdue = outstanding && !answered && now - pingAt >= interval;
+        boolean settled = answered || overdue;
+        boolean heardSincePing = !outstanding && link.lastPingAt() != NONE && link.lastFrameAt() > link.lastPingAt();
+        int misses = answered || heardSincePing ? 0 : link.missed() + (overdue ? 1 : 0);
 
         Stats stats = Stats.of(link.arrivalIntervals(), firstEstimate);
         double mean = stats.mean + acceptablePause;
@@ -69,9 +62,9 @@ final class PhiAccrual {
             : String.format(Locale.ROOT, "phi %.1f, %d ping(s) unanswered", phi, misses);
         long failAt = last + crossing(mean, std);
         if (stalled) {
-            settled = pingAt != NONE;
+            settled = outstanding;
             misses = link.missed();
-        } else if (pingAt != NONE && !settled) {
+        } else if (outstanding && !settled) {
             return new HealthDecision(verdict, false, false, misses, Math.max(now + 1, Math.min(pingAt + interval, failAt)),
                 reason);
         }

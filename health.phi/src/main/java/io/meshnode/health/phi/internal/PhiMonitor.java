@@ -34,11 +34,11 @@ public class PhiMonitor implements HealthMonitor {
     @ObjectClassDefinition(name = "Meshnode phi-accrual health",
         description = "Phi-accrual failure detection of every live link (etc/meshnode.phi.cfg).")
     public @interface Config {
-        @AttributeDefinition(description = "Time between two pings on a link (duration with unit).")
-        String interval() default "1s";
-
         @AttributeDefinition(description = "Phi at which the link is closed (reason TIMEOUT); 8 means a 1e-8 chance that the peer is alive.")
         String threshold() default "8";
+
+        @AttributeDefinition(description = "How often the mesh pings each link; the answers are the heartbeats phi learns from.")
+        String interval() default "1s";
 
         @AttributeDefinition(name = "min.std.deviation", description = "Lower bound of the standard deviation of heartbeat intervals.")
         String min_std_deviation() default "100ms";

@@ -46,14 +46,11 @@ class PhiMonitorTest {
             long[] history = intervals.stream().mapToLong(Long::longValue).toArray();
             last = monitor.assess(new LinkObservation(0, lastFrameAt, lastPingAt, pingSentAt, answered, missed, history), now);
             missed = last.missed();
-            if (last.settled()) {
-                pingSentAt = NONE;
-                answered = false;
-            }
-            if (last.ping()) {
-                pings++;
-                lastPingAt = now;
-                pingSentAt = now;
+            // A new ping replaces a settled one; either way nothing after it has been heard yet.
+            if (last.ping() || last.settled()) {
+                pingSentAt = last.ping() ? now : NONE;
+                lastPingAt = last.ping() ? now : lastPingAt;
+                pings += last.ping() ? 1 : 0;
                 answered = false;
             }
             return last;
@@ -75,20 +72,30 @@ class PhiMonitorTest {
          * peer answers each ping after {@code delay.applyAsLong(ping number)} ms.
          */
         void run(long until, boolean answering, LongUnaryOperator delay) {
-            while (last == null || last.verdict() != HealthVerdict.FAILED) {
-                long next = last == null ? now : last.nextCheckAt();
-                long answerAt = pingSentAt == NONE || answered ? Long.MAX_VALUE : pingSentAt + delay.applyAsLong(pings);
-                if (answering && answerAt <= next && answerAt <= until) {
-                    now = answerAt;
-                    receive();
-                    continue;
-                }
-                if (next > until) {
-                    return;
-                }
-                now = next;
+            if (last == null) {
                 assess();
             }
+            while (last.verdict() != HealthVerdict.FAILED) {
+                boolean waiting = answering && pingSentAt != NONE && !answered;
+                long answerAt = waiting ? pingSentAt + delay.applyAsLong(pings) : Long.MAX_VALUE;
+                long event = Math.min(answerAt, last.nextCheckAt());
+                if (event > until) {
+                    return;
+                }
+                now = event;
+                if (event == answerAt) {
+                    receive();
+                } else {
+                    assess();
+                }
+            }
+        }
+
+        /** The peer falls silent: runs until the monitor fails the link. @return the silence it took */
+        long silenceUntilFailure() {
+            long lastFrame = lastFrameAt;
+            run(Long.MAX_VALUE / 4, false, n -> 0);
+            return now - lastFrame;
         }
     }
 
@@ -116,10 +123,8 @@ class PhiMonitorTest {
     void aSilentPeerFailsWhenPhiReachesTheThreshold() {
         Mesh mesh = new Mesh(monitor(map()));
         mesh.run(60_000, true, n -> 2);
-        long lastFrame = mesh.lastFrameAt;
-        mesh.run(Long.MAX_VALUE / 4, false, n -> 2);
+        long silence = mesh.silenceUntilFailure();
         assertEquals(HealthVerdict.FAILED, mesh.last.verdict());
-        long silence = mesh.now - lastFrame;
         // intervals of exactly 1s: mean 1s + 3s acceptable pause, std at its 100ms minimum
         assertTrue(silence > 4_000 && silence < 5_000, "failed after " + silence + " ms of silence");
         assertTrue(PhiAccrual.phi(silence, 4_000, 100) >= 8);
@@ -131,16 +136,12 @@ class PhiMonitorTest {
     void aJitteryLinkIsJudgedMoreLenientlyThanAClockworkOne() {
         Mesh steady = new Mesh(monitor(map()));
         steady.run(120_000, true, n -> 2);
-        long steadyLast = steady.lastFrameAt;
-        steady.run(Long.MAX_VALUE / 4, false, n -> 2);
+        long steadySilence = steady.silenceUntilFailure();
 
         Mesh jittery = new Mesh(monitor(map()));
         jittery.run(120_000, true, n -> n % 2 == 0 ? 2 : 900);
-        long jitteryLast = jittery.lastFrameAt;
-        jittery.run(Long.MAX_VALUE / 4, false, n -> 2);
+        long jitterySilence = jittery.silenceUntilFailure();
 
-        long steadySilence = steady.now - steadyLast;
-        long jitterySilence = jittery.now - jitteryLast;
         assertTrue(jitterySilence > steadySilence + 1_000,
             "jittery link failed after " + jitterySilence + " ms, steady after " + steadySilence + " ms");
     }
@@ -197,9 +198,7 @@ class PhiMonitorTest {
         assertTrue(log.has("ERROR", "configuration meshnode.phi: threshold = 'eight' is invalid"), log.lines().toString());
         Mesh mesh = new Mesh(m);
         mesh.run(30_000, true, n -> 2);
-        long lastFrame = mesh.lastFrameAt;
-        mesh.run(Long.MAX_VALUE / 4, false, n -> 2);
-        long silence = mesh.now - lastFrame;
+        long silence = mesh.silenceUntilFailure();
         assertTrue(silence < 1_500, "threshold 4 without pause kept: failed after " + silence + " ms");
     }
 }

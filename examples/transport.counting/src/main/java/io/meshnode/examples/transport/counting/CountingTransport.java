@@ -1,0 +1,164 @@
+package io.meshnode.examples.transport.counting;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+
+import io.meshnode.api.transport.CloseReason;
+import io.meshnode.api.transport.Connection;
+import io.meshnode.api.transport.ConnectionHandler;
+import io.meshnode.api.transport.Listener;
+import io.meshnode.api.transport.Transport;
+
+/**
+ * Example integrator bundle: a transport decorator that counts the frames and bytes of every connection
+ * and logs them when the connection closes. It wraps whichever undecorated transport is bound (the
+ * target filter excludes decorators, itself included) and ranks above it (10 &gt; 0), so installing it
+ * re-forms every link through it, and uninstalling it re-forms them through the plain transport.
+ */
+@Component(property = {"service.ranking:Integer=10", CountingTransport.DECORATOR + "=counting"})
+public class CountingTransport implements Transport {
+    static final String DECORATOR = "meshnode.transport.decorator";
+
+    private final Transport delegate;
+    private final Logger log;
+    private final Map<Connection, Counted> wrappers = new ConcurrentHashMap<>();
+    private final LongAdder bytesIn = new LongAdder();
+    private final LongAdder bytesOut = new LongAdder();
+
+    @Activate
+    public CountingTransport(@Reference(target = "(!(" + DECORATOR + "=*))") Transport delegate,
+        @Reference(service = LoggerFactory.class) Logger log) {
+        this.delegate = delegate;
+        this.log = log;
+    }
+
+    @Deactivate
+    void deactivate() {
+        log.info("counting transport stopped: {} bytes received, {} bytes sent in all", bytesIn.sum(), bytesOut.sum());
+    }
+
+    @Override
+    public Listener listen(InetSocketAddress address, ConnectionHandler handler) throws IOException {
+        return delegate.listen(address, new Handler(handler));
+    }
+
+    @Override
+    public CompletionStage<Connection> connect(InetSocketAddress remote, InetSocketAddress local,
+        ConnectionHandler handler) {
+        return delegate.connect(remote, local, new Handler(handler)).thenApply(this::wrap);
+    }
+
+    /** The mesh tells connections apart by identity: one wrapper per connection, for all callbacks. */
+    private Counted wrap(Connection c) {
+        return wrappers.computeIfAbsent(c, Counted::new);
+    }
+
+    /** Counts what arrives, then hands it on with the wrapped connection. */
+    private final class Handler implements ConnectionHandler {
+        private final ConnectionHandler next;
+
+        Handler(ConnectionHandler next) {
+            this.next = next;
+        }
+
+        @Override
+        public void opened(Connection connection) {
+            next.opened(wrap(connection));
+        }
+
+        @Override
+        public void frame(Connection connection, byte[] frame) {
+            Counted c = wrap(connection);
+            c.framesIn.increment();
+            c.bytesIn.add(frame.length);
+            bytesIn.add(frame.length);
+            next.frame(c, frame);
+        }
+
+        @Override
+        public void closed(Connection connection, CloseReason reason, String detail) {
+            Counted c = wrap(connection);
+            wrappers.remove(connection);
+            log.info("connection #{} with {} closed ({}): received {} frames / {} bytes, sent {} frames / {} bytes",
+                c.id(), c.remoteAddress(), reason, c.framesIn.sum(), c.bytesIn.sum(), c.framesOut.sum(), c.bytesOut.sum());
+            next.closed(c, reason, detail);
+        }
+    }
+
+    /** A connection that counts what is sent through it. */
+    private final class Counted implements Connection {
+        private final Connection inner;
+        final LongAdder framesIn = new LongAdder();
+        final LongAdder bytesIn = new LongAdder();
+        final LongAdder framesOut = new LongAdder();
+        final LongAdder bytesOut = new LongAdder();
+
+        Counted(Connection inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public CompletionStage<Void> send(byte[] frame) {
+            framesOut.increment();
+            bytesOut.add(frame.length);
+            CountingTransport.this.bytesOut.add(frame.length);
+            return inner.send(frame);
+        }
+
+        @Override
+        public long id() {
+            return inner.id();
+        }
+
+        @Override
+        public io.meshnode.api.transport.Direction direction() {
+            return inner.direction();
+        }
+
+        @Override
+        public InetSocketAddress remoteAddress() {
+            return inner.remoteAddress();
+        }
+
+        @Override
+        public InetSocketAddress localAddress() {
+            return inner.localAddress();
+        }
+
+        @Override
+        public boolean isWritable() {
+            return inner.isWritable();
+        }
+
+        @Override
+        public void established() {
+            inner.established();
+        }
+
+        @Override
+        public boolean isOpen() {
+            return inner.isOpen();
+        }
+
+        @Override
+        public void close(CloseReason reason, String detail) {
+            inner.close(reason, detail);
+        }
+
+        @Override
+        public String toString() {
+            return "counted " + inner;
+        }
+    }
+}

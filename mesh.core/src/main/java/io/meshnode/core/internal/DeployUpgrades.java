@@ -1,0 +1,114 @@
+package io.meshnode.core.internal;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.BundleListener;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+
+/**
+ * A newer version of a platform bundle dropped into {@code deploy/} replaces the running one. FileInstall
+ * installs it as a second bundle (another version of the same symbolic name), whose services would rank
+ * equal to the running ones and lose; once it has started, the older version is stopped (transiently) so
+ * that every consumer rebinds to the new services — the same swap as {@code update}. When the jar is
+ * removed again, the older version is started again. mesh.core itself is not replaced this way: two meshes
+ * with one identity cannot run side by side; {@code update <id> <jar>} restarts it in place.
+ */
+@Component(immediate = true)
+public class DeployUpgrades implements BundleListener {
+    private final BundleContext context;
+    private final Logger log;
+    private final Path deploy;
+    /** Deployed bundle id → the bundle id it replaced (stopped). */
+    private final Map<Long, Long> replaced = new ConcurrentHashMap<>();
+
+    @Activate
+    public DeployUpgrades(BundleContext context, @Reference(service = LoggerFactory.class) Logger log) {
+        this.context = context;
+        this.log = log;
+        Path home = NodeHome.home(context);
+        this.deploy = home == null ? null : home.resolve("deploy").normalize();
+        if (deploy != null) {
+            context.addBundleListener(this);
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        context.removeBundleListener(this);
+    }
+
+    @Override
+    public void bundleChanged(BundleEvent event) {
+        Bundle b = event.getBundle();
+        if (event.getType() == BundleEvent.STARTED && deployed(b)) {
+            replaceOlder(b);
+        } else if (event.getType() == BundleEvent.UNINSTALLED) {
+            Long older = replaced.remove(b.getBundleId());
+            Bundle o = older == null ? null : context.getBundle(older);
+            if (o != null && o.getState() != Bundle.UNINSTALLED) {
+                log.info("{} {} removed from deploy/: starting {} {} again", b.getSymbolicName(), b.getVersion(),
+                    o.getSymbolicName(), o.getVersion());
+                start(o);
+            }
+        }
+    }
+
+    private void replaceOlder(Bundle b) {
+        for (Bundle o : context.getBundles()) {
+            if (o == b || !b.getSymbolicName().equals(o.getSymbolicName()) || o.getVersion().compareTo(b.getVersion()) >= 0
+                || o.getState() != Bundle.ACTIVE) {
+                continue;
+            }
+            if (o.getBundleId() == context.getBundle().getBundleId()) {
+                log.warn("deploy/: {} {} cannot replace the running mesh side by side; stopping it. Update mesh.core in place: update {} <jar>",
+                    b.getSymbolicName(), b.getVersion(), o.getBundleId());
+                stop(b);
+                return;
+            }
+            log.info("deploy/: {} {} replaces {} (bundle {}, stopped until the jar is removed)", b.getSymbolicName(),
+                b.getVersion(), o.getVersion(), o.getBundleId());
+            replaced.put(b.getBundleId(), o.getBundleId());
+            stop(o);
+        }
+    }
+
+    private boolean deployed(Bundle b) {
+        String location = b.getLocation();
+        if (b.getSymbolicName() == null || location == null || !location.startsWith("file:")) {
+            return false;
+        }
+        try {
+            return deploy.equals(Path.of(URI.create(location)).getParent().normalize());
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private void stop(Bundle b) {
+        try {
+            b.stop(Bundle.STOP_TRANSIENT);
+        } catch (BundleException | IllegalStateException e) {
+            log.error("cannot stop {} {}: {}", b.getSymbolicName(), b.getVersion(), e.getMessage());
+        }
+    }
+
+    private void start(Bundle b) {
+        try {
+            b.start(Bundle.START_TRANSIENT);
+        } catch (BundleException | IllegalStateException e) {
+            log.error("cannot start {} {}: {}", b.getSymbolicName(), b.getVersion(), e.getMessage());
+        }
+    }
+}
