@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteOrder;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.osgi.service.log.Logger;
@@ -45,7 +46,11 @@ final class NettyConnection implements Connection {
     private final CompletableFuture<Connection> dial;
     private final FrameDecoder decoder;
     private final AtomicReference<Closing> closing = new AtomicReference<>();
-    private volatile boolean established;
+    /** PENDING until the owner calls established() or the handshake timer fires, whichever is first. */
+    private final AtomicInteger handshake = new AtomicInteger(PENDING);
+    private static final int PENDING = 0;
+    private static final int ESTABLISHED = 1;
+    private static final int EXPIRED = 2;
     private volatile ScheduledFuture<?> handshakeTimer;
     private volatile InetSocketAddress remote;
     private volatile InetSocketAddress local;
@@ -117,16 +122,19 @@ final class NettyConnection implements Connection {
 
     @Override
     public void established() {
-        established = true;
-        ScheduledFuture<?> timer = handshakeTimer;
-        if (timer != null) {
-            timer.cancel(false);
+        if (handshake.compareAndSet(PENDING, ESTABLISHED)) {
+            ScheduledFuture<?> timer = handshakeTimer;
+            if (timer != null) {
+                timer.cancel(false);
+            }
         }
     }
 
     @Override
     public boolean isOpen() {
-        return closing.get() == null && channel.isOpen();
+        // EXPIRED counts as closed at once, before the close itself: an owner that calls established()
+        // too late sees the connection closed right after the call.
+        return closing.get() == null && handshake.get() != EXPIRED && channel.isOpen();
     }
 
     @Override
@@ -159,7 +167,7 @@ final class NettyConnection implements Connection {
             boolean running = owner.register(c);
             long timeout = settings.handshakeTimeout().toNanos();
             handshakeTimer = ctx.executor().schedule(() -> {
-                if (!established) {
+                if (handshake.compareAndSet(PENDING, EXPIRED)) {
                     close(CloseReason.HANDSHAKE_TIMEOUT,
                         "no handshake within " + ConfigValues.format(settings.handshakeTimeout()));
                 }
