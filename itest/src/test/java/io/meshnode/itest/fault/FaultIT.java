@@ -347,31 +347,35 @@ class FaultIT {
         LabNode b = other;
         // The other side parks the dialer after 3 failures and would re-probe only after an hour.
         b.set("retry", "giveup.masternode", "3").set("retry", "probe", "1h");
-        b.stop();
-        b.start().awaitReady(READY);
-        awaitFullMesh();
-        nodes.forEach(LabNode::markLog);
+        try {
+            b.stop();
+            b.start().awaitReady(READY);
+            awaitFullMesh();
+            nodes.forEach(LabNode::markLog);
 
-        LocalDateTime killed = LocalDateTime.now();
-        a.kill();
-        Poll.until(Duration.ofSeconds(30), () -> !b.logLines("giving up fast retries of " + a.shortId()).isEmpty(),
-            () -> b + " did not give up: " + b.logLines(a.shortId()));
-        long parked = ms(killed, b.logLines("giving up fast retries of " + a.shortId()).get(0));
-        a.start().awaitReady(READY);
-        LocalDateTime ready = LocalDateTime.now();
-        Duration pair = Poll.until(Duration.ofSeconds(30), () -> pairs().getOrDefault(key(a, b), 0) == 1 && b.linkUp(a)
-            && a.linkUp(b), () -> "the pair did not re-form: " + pairs());
-        String how = b.logLines("connected to " + a.shortId()).toString();
-        Duration mesh = awaitFullMesh();
-        record(s, "the returning dialer's links up " + linkTimes(a, ready) + " ms after its ready line");
-        record(s, a.name + " dials " + b.name + "; " + b.name + " parked it " + parked
-            + " ms after the kill (give-up 3, probe 1h); pair re-formed " + pair.toMillis()
-            + " ms after the dialer's ready line, full mesh after " + mesh.toMillis() + " ms; " + b.name + " logged "
-            + how.replaceAll(".*connected to \\S+ \\(([^)]*)\\).*", "$1") + "; duplicate links " + duplicates());
-        assertTrue(how.contains("inbound"), "the returning designated dialer dialed: " + how);
-
-        b.unset("retry", "giveup.masternode").unset("retry", "probe");
-        b.writeConfig();
+            LocalDateTime killed = LocalDateTime.now();
+            a.kill();
+            Poll.until(Duration.ofSeconds(30), () -> !b.logLines("giving up fast retries of " + a.shortId()).isEmpty(),
+                () -> b + " did not give up: " + b.logLines(a.shortId()));
+            long parked = ms(killed, b.logLines("giving up fast retries of " + a.shortId()).get(0));
+            a.start().awaitReady(READY);
+            LocalDateTime ready = LocalDateTime.now();
+            Duration pair = Poll.until(Duration.ofSeconds(30),
+                () -> pairs().getOrDefault(key(a, b), 0) == 1 && b.linkUp(a) && a.linkUp(b),
+                () -> "the pair did not re-form: " + pairs());
+            String how = b.logLines("connected to " + a.shortId()).toString();
+            Duration mesh = awaitFullMesh();
+            record(s, "the returning dialer's links up " + linkTimes(a, ready) + " ms after its ready line");
+            record(s, a.name + " dials " + b.name + "; " + b.name + " parked it " + parked
+                + " ms after the kill (give-up 3, probe 1h); pair re-formed " + pair.toMillis()
+                + " ms after the dialer's ready line, full mesh after " + mesh.toMillis() + " ms; " + b.name + " logged "
+                + how.replaceAll(".*connected to \\S+ \\(([^)]*)\\).*", "$1") + "; duplicate links " + duplicates());
+            assertTrue(how.contains("inbound"), "the returning designated dialer dialed: " + how);
+        } finally {
+            // back to the defaults, also when the scenario fails (scenario 7 restarts every node with them)
+            b.unset("retry", "giveup.masternode").unset("retry", "probe");
+            b.writeConfig();
+        }
     }
 
     @Test

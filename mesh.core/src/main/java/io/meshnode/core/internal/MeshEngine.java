@@ -784,6 +784,12 @@ final class MeshEngine {
         learn(p);
         l.hello = h;
         l.conn.established();
+        if (!l.conn.isOpen()) {
+            // The transport closed it (its handshake timeout) while this hello waited for the mesh thread: its
+            // close event follows. Adopting it would replace a live link with a dead one.
+            log.debug("{}: hello arrived after the transport closed the connection", describe(l));
+            return;
+        }
         l.connectedAt = clock.now();
         adopt(l);
     }

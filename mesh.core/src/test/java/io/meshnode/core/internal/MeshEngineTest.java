@@ -221,6 +221,41 @@ class MeshEngineTest {
     }
 
     @Test
+    void aHelloOnAConnectionTheTransportAlreadyClosedDoesNotReplaceTheLiveLink() throws Exception {
+        Node a = node("a", "127.0.0.2:7800");
+        Node b = node("b", "127.0.0.3:7800");
+        a.start(peers(b), "1s");
+        b.start(peers(a), "1s");
+        clock.advance(200);
+        Node x = a.peer(b).direction == Direction.INBOUND ? a : b; // accepted the live link
+        Node y = x == a ? b : a;
+        // y dials x once more; x's transport closes that connection for its handshake timeout while y's hello
+        // is already on its way to x's mesh thread (seen under load in the fault suite): the close comes after.
+        net.transport().connect(x.listen, new InetSocketAddress(y.listen.getAddress(), 0),
+            new io.meshnode.api.transport.ConnectionHandler() {
+                @Override
+                public void opened(io.meshnode.api.transport.Connection c) {}
+
+                @Override
+                public void frame(io.meshnode.api.transport.Connection c, byte[] frame) {}
+
+                @Override
+                public void closed(io.meshnode.api.transport.Connection c, CloseReason reason, String detail) {}
+            });
+        clock.advance(net.latency);
+        FakeNetwork.FakeConnection late = net.connections.get(net.connections.size() - 1);
+        assertEquals(Direction.INBOUND, late.direction);
+        late.open = false;
+        late.handler.frame(late, Protocol.hello(y.identity.id(), NodeRole.MASTERNODE, y.listen));
+        late.handler.closed(late, CloseReason.HANDSHAKE_TIMEOUT, "no handshake within 3s");
+        clock.advance(50);
+        assertEquals(PeerState.CONNECTED, x.peer(y).state);
+        assertEquals(0, x.peer(y).consecutiveFailures, "" + x.peer(y).lastCloseReason);
+        assertEquals(null, x.peer(y).lastCloseReason, "the live link was kept");
+        assertEquals(null, y.peer(x).lastCloseReason, "and not closed as a duplicate");
+    }
+
+    @Test
     void aDesignatedDialerThatDoesNotDialDoesNotStrandThePair() throws Exception {
         Node a = node("a", "127.0.0.2:7800");
         Node b = node("b", "127.0.0.3:7800");

@@ -8,6 +8,7 @@ import java.security.PublicKey;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import javax.net.ssl.SSLEngine;
@@ -56,7 +57,11 @@ final class NettyConnection implements Connection {
     private final CompletableFuture<Connection> dial;
     private final FrameDecoder decoder;
     private final AtomicReference<Closing> closing = new AtomicReference<>();
-    private volatile boolean established;
+    /** PENDING until the owner calls established() or the handshake timer fires, whichever is first. */
+    private final AtomicInteger handshake = new AtomicInteger(PENDING);
+    private static final int PENDING = 0;
+    private static final int ESTABLISHED = 1;
+    private static final int EXPIRED = 2;
     private volatile ScheduledFuture<?> handshakeTimer;
     private volatile InetSocketAddress remote;
     private volatile InetSocketAddress local;
@@ -157,17 +162,20 @@ final class NettyConnection implements Connection {
 
     @Override
     public void established() {
-        established = true;
-        releaseGate(channel);
-        ScheduledFuture<?> timer = handshakeTimer;
-        if (timer != null) {
-            timer.cancel(false);
+        if (handshake.compareAndSet(PENDING, ESTABLISHED)) {
+            releaseGate(channel);
+            ScheduledFuture<?> timer = handshakeTimer;
+            if (timer != null) {
+                timer.cancel(false);
+            }
         }
     }
 
     @Override
     public boolean isOpen() {
-        return closing.get() == null && channel.isOpen();
+        // EXPIRED counts as closed at once, before the close itself: an owner that calls established()
+        // too late sees the connection closed right after the call.
+        return closing.get() == null && handshake.get() != EXPIRED && channel.isOpen();
     }
 
     @Override
@@ -200,7 +208,7 @@ final class NettyConnection implements Connection {
             boolean running = owner.register(c);
             long timeout = settings.handshakeTimeout().toNanos();
             handshakeTimer = ctx.executor().schedule(() -> {
-                if (!established) {
+                if (handshake.compareAndSet(PENDING, EXPIRED)) {
                     close(CloseReason.HANDSHAKE_TIMEOUT,
                         "no handshake within " + ConfigValues.format(settings.handshakeTimeout()));
                 }

@@ -209,6 +209,9 @@ class NettyTransportTest {
         assertEquals(CloseReason.HANDSHAKE_TIMEOUT, closed.reason());
         assertEquals("no handshake within 100ms", closed.detail());
         assertEquals(CloseReason.REMOTE_CLOSED, clientEvents.awaitClosed(dropped[0]).reason());
+        // An owner that calls established() after the timeout sees the connection closed, not revived.
+        dropped[1].established();
+        assertFalse(dropped[1].isOpen());
 
         // kept opened first, so its timeout would have fired by now
         assertTrue(kept[1].isOpen());
