@@ -135,6 +135,15 @@ public class NettyTransport implements Transport {
         this.workers = new MultiThreadIoEventLoopGroup(threads,
             new DefaultThreadFactory("meshnode-transport-worker", true), io.handlerFactory());
         this.tlsTasks = Executors.newFixedThreadPool(threads, new DefaultThreadFactory("meshnode-transport-tls", true));
+        if (s.tls()) {
+            tlsTasks.execute(() -> {
+                try {
+                    Tls.warmUp();
+                } catch (GeneralSecurityException | java.io.IOException | RuntimeException e) {
+                    log.debug("TLS warm-up: {}", describe(e));
+                }
+            });
+        }
         log.info("transport started with {} I/O", io.name());
     }
 
