@@ -260,8 +260,10 @@ final class NettyConnection implements Connection {
             while (root.getCause() != null && root.getCause() != root) {
                 root = root.getCause();
             }
-            String detail = "TLS handshake failed: " + NettyTransport.describe(root)
-                + (root instanceof NotSslRecordException ? " (plain TCP? the peer may run with tls = off)" : "");
+            String detail = root instanceof java.nio.channels.ClosedChannelException
+                ? "closed by the peer during the TLS handshake"
+                : "TLS handshake failed: " + NettyTransport.describe(root)
+                    + (root instanceof NotSslRecordException ? " (plain TCP? the peer may run with tls = off)" : "");
             if (closeFirst(CloseReason.PROTOCOL_ERROR, detail)) {
                 log.debug("{}: {}", NettyConnection.this, detail);
             }

@@ -135,6 +135,15 @@ public class NettyTransport implements Transport {
         this.workers = new MultiThreadIoEventLoopGroup(threads,
             new DefaultThreadFactory("meshnode-transport-worker", true), io.handlerFactory());
         this.tlsTasks = Executors.newFixedThreadPool(threads, new DefaultThreadFactory("meshnode-transport-tls", true));
+        if (s.tls()) {
+            tlsTasks.execute(() -> {
+                try {
+                    Tls.warmUp();
+                } catch (GeneralSecurityException | java.io.IOException | RuntimeException e) {
+                    log.debug("TLS warm-up: {}", describe(e));
+                }
+            });
+        }
         log.info("transport started with {} I/O", io.name());
     }
 
@@ -181,15 +190,21 @@ public class NettyTransport implements Transport {
         return settings.tls();
     }
 
-    /** Builds the TLS context on the caller's thread (never an event loop), so that the first connection finds it. */
+    /**
+     * Builds the TLS context for the handler's key on the TLS pool, so that the first connection finds it
+     * ready; asynchronous, so that listening (and the node's ready line) does not wait for it.
+     */
     private void prepareTls(ConnectionHandler handler) {
         KeyPair keys = settings.tls() ? handler.identity() : null;
-        if (keys != null) {
-            try {
-                tls(keys);
-            } catch (GeneralSecurityException | RuntimeException e) {
-                log.error("cannot set up TLS: {}", describe(e)); // and each connection fails with it
-            }
+        Tls current = tls;
+        if (keys != null && (current == null || !current.isFor(keys)) && !stopping) {
+            tlsTasks.execute(() -> {
+                try {
+                    tls(keys);
+                } catch (GeneralSecurityException | RuntimeException e) {
+                    log.error("cannot set up TLS: {}", describe(e)); // and each connection fails with it
+                }
+            });
         }
     }
 

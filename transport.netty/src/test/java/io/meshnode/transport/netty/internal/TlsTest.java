@@ -97,6 +97,12 @@ class TlsTest {
     }
 
     @Test
+    void theWarmUpHandshakeCompletes() throws Exception {
+        // The warm-up must really handshake, or it warms nothing.
+        assertTrue(Tls.warmUp());
+    }
+
+    @Test
     void aPlainTcpClientGetsAClosedConnectionAndNothingElse() throws Exception {
         NettyTransport server = transport(Map.of());
         Recorder events = new Recorder(true);
