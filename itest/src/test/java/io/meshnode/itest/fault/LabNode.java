@@ -56,6 +56,10 @@ final class LabNode {
         this.address = lab.address(host);
         this.listen = address + ":" + port;
         set("mesh", "listen", listen);
+        // Peers are configured by address (ids exist only after a first start): admit any node that proves
+        // its key; links are still TLS with the key checked against the claimed id.
+        set("mesh", "admit", "any");
+        set("ssh", "enabled", "false");
     }
 
     LabNode set(String file, String key, String value) {
