@@ -2,6 +2,8 @@ package io.meshnode.examples.transport.counting;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.security.KeyPair;
+import java.security.PublicKey;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -48,6 +50,13 @@ public class CountingTransport implements Transport {
         log.info("counting transport stopped: {} bytes received, {} bytes sent in all", bytesIn.sum(), bytesOut.sum());
     }
 
+    // A decorator forwards everything it does not change: here whether the transport authenticates peers (TLS),
+    // and below the node's key, admission of sources, rejections and each connection's proven peer key.
+    @Override
+    public boolean authenticates() {
+        return delegate.authenticates();
+    }
+
     @Override
     public Listener listen(InetSocketAddress address, ConnectionHandler handler) throws IOException {
         return delegate.listen(address, new Handler(handler));
@@ -70,6 +79,21 @@ public class CountingTransport implements Transport {
 
         Handler(ConnectionHandler next) {
             this.next = next;
+        }
+
+        @Override
+        public KeyPair identity() {
+            return next.identity();
+        }
+
+        @Override
+        public boolean accept(InetSocketAddress remote) {
+            return next.accept(remote);
+        }
+
+        @Override
+        public void rejected(InetSocketAddress remote, CloseReason reason, String detail) {
+            next.rejected(remote, reason, detail);
         }
 
         @Override
@@ -114,6 +138,16 @@ public class CountingTransport implements Transport {
             bytesOut.add(frame.length);
             CountingTransport.this.bytesOut.add(frame.length);
             return inner.send(frame);
+        }
+
+        @Override
+        public PublicKey peerKey() {
+            return inner.peerKey();
+        }
+
+        @Override
+        public String security() {
+            return inner.security();
         }
 
         @Override
