@@ -174,8 +174,10 @@ class SecurityIT {
 
         a.set("mesh", "admit", "any").writeConfig();
         // Configuration applies live: retry until the node admits the key (it answers with its hello, then pings).
+        // Each refused try is an offence: a fresh source address per try keeps the retries from being banned.
+        java.util.concurrent.atomic.AtomicInteger tries = new java.util.concurrent.atomic.AtomicInteger();
         Waits.until(Duration.ofSeconds(15), () -> {
-            try (SSLSocket s = foreign.connect(address(a), source(2))) {
+            try (SSLSocket s = foreign.connect(address(a), source(2 + tries.getAndIncrement() % 50))) {
                 send(s.getOutputStream(), TestKey.hello(foreign.id, claimed));
                 DataInputStream in = new DataInputStream(s.getInputStream());
                 for (int frames = 0; frames < 3; frames++) {

@@ -700,7 +700,8 @@ final class MeshEngine {
                 default:
                     throw new ProtocolException("unknown frame type " + type);
             }
-        } catch (ProtocolException e) {
+        } catch (ProtocolException | RuntimeException e) {
+            // A parser that throws anything else met input it did not foresee: still that link's fault only.
             log.warn("protocol error from {}: {}; closing that connection", describe(l), e.getMessage());
             offence(l, CloseReason.PROTOCOL_ERROR, e.getMessage());
             l.conn.close(CloseReason.PROTOCOL_ERROR, e.getMessage());

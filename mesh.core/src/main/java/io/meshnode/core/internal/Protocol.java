@@ -184,8 +184,14 @@ final class Protocol {
         }
     }
 
+    /**
+     * @param frame a frame whose topic {@link #dataTopic} parsed
+     * @param topic that topic (unused: the payload starts after the topic's bytes as sent, which re-encoding the
+     *            decoded topic does not reproduce when the peer sent invalid UTF-8 — found by fuzzing)
+     */
     static byte[] dataPayload(byte[] frame, String topic) {
-        return Arrays.copyOfRange(frame, 3 + utf8(topic).length, frame.length);
+        int topicBytes = ((frame[1] & 0xFF) << 8) | (frame[2] & 0xFF);
+        return Arrays.copyOfRange(frame, 3 + topicBytes, frame.length);
     }
 
     private static ByteBuffer body(byte[] frame) {
