@@ -7,10 +7,23 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 /** Waits for a condition with a deadline, re-checking every 20 ms; fails with a description of the last state. */
-final class Await {
+public final class Await {
     private Await() {}
 
-    static <T> T until(Duration timeout, Supplier<T> probe, java.util.function.Predicate<T> done, String what) {
+    /** Polls {@code condition} until it holds; fails with {@code state} after {@code timeout}. */
+    public static void until(Duration timeout, java.util.function.BooleanSupplier condition, Supplier<String> state) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("not within " + timeout + ": " + state.get());
+            }
+            LockSupport.parkNanos(POLL.toNanos());
+        }
+    }
+
+    private static final Duration POLL = Duration.ofMillis(20);
+
+    public static <T> T until(Duration timeout, Supplier<T> probe, java.util.function.Predicate<T> done, String what) {
         long deadline = System.nanoTime() + timeout.toNanos();
         T last = null;
         RuntimeException error = null;
@@ -24,7 +37,7 @@ final class Await {
             } catch (RuntimeException e) {
                 error = e; // the state may be in flux (e.g. a peer being removed): keep polling
             }
-            LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
+            LockSupport.parkNanos(POLL.toNanos());
         }
         return fail("not " + what + " within " + timeout + "; last: " + (error != null ? error : last));
     }

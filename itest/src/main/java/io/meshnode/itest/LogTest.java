@@ -61,11 +61,7 @@ class LogTest {
         return admin.getLoggerContext(null).getLogLevels().get(Logger.ROOT_LOGGER_NAME);
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TIMEOUT_MS * 1_000_000;
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "not within " + TIMEOUT_MS + " ms: " + what);
-            Thread.sleep(20);
-        }
+    private static void await(BooleanSupplier condition, String what) {
+        Await.until(java.time.Duration.ofMillis(TIMEOUT_MS), condition::getAsBoolean, done -> done, what);
     }
 }

@@ -15,14 +15,8 @@ final class Await {
     private Await() {}
 
     /** Polls {@code condition} until it holds; fails with {@code state} after {@code timeout}. */
-    static void until(Duration timeout, BooleanSupplier condition, Supplier<String> state) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + timeout + ": " + state.get());
-            }
-            Thread.sleep(20);
-        }
+    static void until(Duration timeout, BooleanSupplier condition, Supplier<String> state) {
+        io.meshnode.itest.Await.until(timeout, condition, state);
     }
 
     /** @return the jar of an example ({@code retry.fixed}, {@code transport.counting}), built by the reactor */

@@ -197,11 +197,7 @@ class TlsTest {
         assertTrue(log.at("WARN").get(0).contains("tls = off: links are plain TCP"), log.lines()::toString);
     }
 
-    private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "condition not met within 10s");
-            Thread.sleep(10);
-        }
+    private static void waitFor(java.util.concurrent.Callable<Boolean> condition) {
+        org.awaitility.Awaitility.await().atMost(10, SECONDS).until(condition);
     }
 }
