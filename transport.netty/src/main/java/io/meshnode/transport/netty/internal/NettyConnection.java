@@ -31,6 +31,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
@@ -92,6 +93,9 @@ final class NettyConnection implements Connection {
         } else {
             ssl = null;
         }
+        // Frames sent from other threads arrive as one event-loop task each; consolidating their flushes
+        // lets one flush (one TLS record of up to 16 KiB, one syscall) carry every frame queued meanwhile.
+        channel.pipeline().addLast(new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
         channel.pipeline().addLast(decoder, new LengthFieldPrepender(4), new Events());
     }
 

@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
@@ -28,6 +29,7 @@ class TlsBench {
     private static final int WARMUP = 50;
     private static final int FRAME = 4096;
     private static final long BYTES = 256L << 20;
+    private static final int PASSES = 5;
 
     @Test
     void tlsAgainstPlain() throws Exception {
@@ -72,24 +74,31 @@ class TlsBench {
             Arrays.sort(setup);
             Connection c = client.connect(listener.address(), null, new Recorder(true)).toCompletableFuture().get(10, SECONDS);
             byte[] frame = new byte[FRAME];
-            // A warm-up pass of an eighth, then the measured pass.
-            double mibs = 0;
-            for (long bytes : new long[] {BYTES >> 3, BYTES}) {
+            // A warm-up pass of an eighth, then PASSES measured passes; the median pass counts.
+            double[] mibs = new double[PASSES];
+            for (int pass = -1; pass < PASSES; pass++) {
+                long bytes = pass < 0 ? BYTES >> 3 : BYTES;
                 CompletableFuture<Void> passDone = new CompletableFuture<>();
                 done[0] = passDone;
                 received.set(0);
                 goal.set(bytes);
                 long t0 = System.nanoTime();
+                CompletionStage<Void> last = CompletableFuture.completedFuture(null);
                 for (long sent = 0; sent < bytes; sent += FRAME) {
-                    while (!c.isWritable()) {
-                        Thread.onSpinWait();
+                    if (!c.isWritable()) {
+                        // Block, do not spin: on two cores a spinning sender takes the CPU the event loops
+                        // encrypt and decrypt on. The frame sent last is written once the buffer has drained.
+                        last.toCompletableFuture().get(10, SECONDS);
                     }
-                    c.send(frame);
+                    last = c.send(frame);
                 }
                 passDone.get(120, SECONDS);
-                mibs = (bytes / (1024.0 * 1024.0)) / ((System.nanoTime() - t0) / 1e9);
+                if (pass >= 0) {
+                    mibs[pass] = (bytes / (1024.0 * 1024.0)) / ((System.nanoTime() - t0) / 1e9);
+                }
             }
-            return new double[] {setup[setup.length / 2], mibs};
+            Arrays.sort(mibs);
+            return new double[] {setup[setup.length / 2], mibs[PASSES / 2]};
         } finally {
             client.deactivate();
             server.deactivate();
