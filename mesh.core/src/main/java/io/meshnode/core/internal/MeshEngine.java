@@ -124,10 +124,28 @@ final class MeshEngine {
         this.bans = new BanList(clock);
     }
 
-    /** Applies {@code admit} and the ban policy; links already up stay up. */
+    /** Applies {@code admit} and the ban policy; a live link to a node no longer admitted is closed. */
     void admission(Admission next) {
         admission = next;
         bans.policy(next.bans());
+        enforceAdmission();
+    }
+
+    /**
+     * Closes the live links of peers that the current admission no longer lets in (after {@code admit} went
+     * from {@code any} to {@code peers}, or a peer was unpinned under {@code peers}): admission is checked at
+     * every hello, and a configuration change must not leave a link open that its hello would not get now.
+     */
+    private void enforceAdmission() {
+        if (admission.admit() == Admission.Mode.ANY) {
+            return;
+        }
+        for (Peer p : List.copyOf(peers.values())) {
+            if (p.live != null && !p.pinned) {
+                log.warn("closing the link to {}: no longer admitted (admit = peers and its id is not pinned)", p);
+                goodbye(p.live, CloseReason.ADMIN, "no longer admitted");
+            }
+        }
     }
 
     // ---------------------------------------------------------------- life cycle and configuration
@@ -170,13 +188,15 @@ final class MeshEngine {
             } else if (spec != null) {
                 boolean wasConfigured = p.configured;
                 p.configured = true;
-                if (spec.id() != null && !spec.id().equals(p.id)) {
+                if (spec.id() != null) {
+                    // Pinning the id already learned from the peer pins it too: from now on no other key may
+                    // take this endpoint over.
                     p.id = spec.id();
                     p.pinned = true;
                     if (p.live != null && !spec.id().equals(p.live.hello.id)) {
                         goodbye(p.live, CloseReason.ADMIN, "pinned id changed in the configuration");
                     }
-                } else if (spec.id() == null && p.pinned) {
+                } else if (p.pinned) {
                     p.pinned = false;
                 }
                 if (!wasConfigured || p.state == PeerState.PARKED) {
@@ -185,6 +205,7 @@ final class MeshEngine {
             }
         }
         wanted.values().forEach(this::addConfigured);
+        enforceAdmission();
     }
 
     void servicesChanged() {
@@ -664,12 +685,19 @@ final class MeshEngine {
                     break;
                 case Protocol.REFUSE: {
                     String reason = Protocol.parseString(frame);
+                    if (l.hello == null) {
+                        // A dialer sends its hello first; a refusal before it is noise (counted inbound only).
+                        offence(l, CloseReason.PROTOCOL_ERROR, "refuse before its hello");
+                    }
                     log.warn("{} refused the connection: {}", describe(l), reason);
                     l.conn.close(CloseReason.REFUSED, "refused by peer: " + reason);
                     break;
                 }
                 case Protocol.GOODBYE: {
                     String[] bye = Protocol.parseGoodbye(frame);
+                    if (l.hello == null) {
+                        offence(l, CloseReason.PROTOCOL_ERROR, "goodbye before its hello");
+                    }
                     l.remoteGoodbye = bye;
                     break;
                 }
@@ -757,6 +785,17 @@ final class MeshEngine {
                 refuse(l, "the node listening on " + ConfigValues.format(h.listen) + " is pinned to id " + p.id
                     + ", not " + h.id);
                 offence(l, CloseReason.REFUSED, "claimed a pinned endpoint with another id");
+                return;
+            }
+            if (p != null && p.id != null && !p.id.equals(h.id)) {
+                // Anyone can claim an address in its hello; only a dial to it shows who really listens there. So
+                // an inbound node does not take over an endpoint known as another node: our next dial (at the
+                // latest after dial.grace) learns whether the node there has a new key.
+                refuse(l, "the node listening on " + ConfigValues.format(h.listen) + " is known as " + p.id + ", not "
+                    + h.id + "; it is dialed to learn whether its key changed");
+                if (p.state == PeerState.PARKED) {
+                    revive(p, "a node claiming its endpoint dialed in");
+                }
                 return;
             }
             if (!admitted(l, p, h)) {
@@ -896,6 +935,8 @@ final class MeshEngine {
         }
         if (Security.isOffence(reason)) {
             offence(l, reason, detail);
+        } else if (l.hello == null && (reason == CloseReason.REMOTE_CLOSED || reason == CloseReason.IO_ERROR)) {
+            offence(l, reason, "abandoned its handshake: " + detail); // counted for inbound connections only
         }
         Peer p = l.peer;
         if (p == null) {

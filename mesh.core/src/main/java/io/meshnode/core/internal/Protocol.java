@@ -82,8 +82,8 @@ final class Protocol {
                 throw new ProtocolException("unknown role " + role);
             }
             String id = string(b);
-            if (id.isEmpty() || id.length() > 128) {
-                throw new ProtocolException("invalid node id");
+            if (!isNodeId(id)) {
+                throw new ProtocolException("invalid node id (not 40 lowercase hex digits): " + printable(id));
             }
             int len = b.get() & 0xFF;
             if (len != 4 && len != 16) {
@@ -99,6 +99,40 @@ final class Protocol {
         } catch (UnknownHostException e) {
             throw new ProtocolException("invalid listen address");
         }
+    }
+
+    /** A node id: the 40 lowercase hex digits of the first 20 bytes of the SHA-256 of its public key. */
+    static boolean isNodeId(String id) {
+        if (id.length() != 40) {
+            return false;
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Text a peer supplied, made safe for a log line or a console: control characters (line breaks
+     * among them, which could forge log lines) become escapes (a backslash, "u" and four hex digits).
+     */
+    static String printable(String text) {
+        StringBuilder sb = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                if (sb == null) {
+                    sb = new StringBuilder(text.length() + 16).append(text, 0, i);
+                }
+                sb.append(String.format("\\u%04x", (int) c));
+            } else if (sb != null) {
+                sb.append(c);
+            }
+        }
+        return sb == null ? text : sb.toString();
     }
 
     static byte[] refuse(String reason) {
@@ -118,8 +152,8 @@ final class Protocol {
     static String[] parseGoodbye(byte[] frame) throws ProtocolException {
         ByteBuffer b = body(frame);
         try {
-            String reason = string(b);
-            String detail = string(b);
+            String reason = printable(string(b));
+            String detail = printable(string(b));
             end(b);
             return new String[] {reason, detail};
         } catch (BufferUnderflowException e) {
@@ -130,7 +164,7 @@ final class Protocol {
     static String parseString(byte[] frame) throws ProtocolException {
         ByteBuffer b = body(frame);
         try {
-            String s = string(b);
+            String s = printable(string(b));
             end(b);
             return s;
         } catch (BufferUnderflowException e) {

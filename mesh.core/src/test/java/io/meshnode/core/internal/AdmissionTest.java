@@ -1,6 +1,7 @@
 package io.meshnode.core.internal;
 
 import static io.meshnode.api.testing.Configs.map;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -103,6 +104,16 @@ class AdmissionTest {
 
         String pin() {
             return identity.id() + "@" + ConfigValues.format(listen);
+        }
+
+        /** Applies a changed etc/meshnode.mesh.cfg, as the component does on a configuration update. */
+        void configure(String admit, String peers) {
+            Map<String, Object> cfg = map("listen", ConfigValues.format(listen), "peers", peers, "dial.grace", "50ms",
+                "admit", admit, "ban.after", "3", "ban.window", "10s", "ban.time", "1m");
+            MeshComponent.Config c = Configs.of(MeshComponent.Config.class, cfg);
+            ConfigValues v = ConfigValues.of(cfg, "meshnode.mesh");
+            engine.admission(Admission.parse(c, v));
+            engine.reconfigure(MeshSettings.parse(c, v));
         }
     }
 
@@ -222,6 +233,105 @@ class AdmissionTest {
         assertEquals(1, a.engine.bans().size());
         clock.advance(60_001);
         assertTrue(a.engine.bans().isEmpty(), "expired");
+    }
+
+    @Test
+    void pinningTheIdAlreadyLearnedPinsIt() throws Exception {
+        tls();
+        Node b = new Node("b", "127.0.0.3:7800", "any", "");
+        Node a = new Node("a", "127.0.0.2:7800", "any", "127.0.0.3:7800");
+        clock.advance(500);
+        assertEquals(b.identity.id(), a.engine.peer("127.0.0.3:7800").id);
+        assertFalse(a.engine.peer("127.0.0.3:7800").pinned);
+
+        a.configure("any", b.pin());
+        clock.advance(100);
+        PeerDTO atA = a.engine.peer("127.0.0.3:7800");
+        assertTrue(atA.pinned, "pinned although the id was known already");
+        assertEquals(PeerState.CONNECTED, atA.state, "the link to the pinned node stays up");
+    }
+
+    @Test
+    void anInboundNodeCannotTakeOverTheEndpointOfAnotherNode() throws Exception {
+        tls();
+        Node b = new Node("b", "127.0.0.3:7800", "any", "");
+        Node a = new Node("a", "127.0.0.2:7800", "any", "127.0.0.3:7800");
+        clock.advance(500);
+        assertEquals(PeerState.CONNECTED, a.engine.peer("127.0.0.3:7800").state);
+
+        // A node with a valid key of its own, at another address, claims to listen where b does.
+        Identity impostor = Identity.loadOrCreate(dir.resolve("impostor"));
+        net.presentedKey = handler -> handler.identity() != null ? handler.identity().getPublic() : impostor.publicKey();
+        misbehave(a, "127.0.0.9:0", Protocol.hello(impostor.id(), NodeRole.MASTERNODE, b.listen));
+        clock.advance(100);
+
+        PeerDTO atA = a.engine.peer("127.0.0.3:7800");
+        assertEquals(b.identity.id(), atA.id, "the endpoint keeps its node");
+        assertEquals(Identity.fingerprint(b.identity.publicKey()), atA.keyFingerprint);
+        assertEquals(PeerState.CONNECTED, atA.state);
+        assertEquals(1, a.engine.peers().size(), a.engine.peers()::toString);
+        assertTrue(a.log.lines().stream().anyMatch(l -> l.contains("is known as " + b.identity.id() + ", not " + impostor.id())),
+            a.log.lines()::toString);
+    }
+
+    @Test
+    void narrowingAdmissionClosesTheLinksItNoLongerAdmits() throws Exception {
+        tls();
+        Node b = new Node("b", "127.0.0.3:7800", "any", "");
+        Node c = new Node("c", "127.0.0.4:7800", "any", "");
+        Node a = new Node("a", "127.0.0.2:7800", "any", b.pin() + ", 127.0.0.4:7800");
+        clock.advance(500);
+        assertEquals(PeerState.CONNECTED, a.engine.peer("127.0.0.3:7800").state);
+        assertEquals(PeerState.CONNECTED, a.engine.peer("127.0.0.4:7800").state);
+
+        a.configure("peers", b.pin() + ", 127.0.0.4:7800");
+        clock.advance(500);
+        assertEquals(PeerState.CONNECTED, a.engine.peer("127.0.0.3:7800").state, "pinned: kept");
+        PeerDTO unpinned = a.engine.peer("127.0.0.4:7800");
+        assertFalse(unpinned.state == PeerState.CONNECTED, unpinned::toString);
+        assertTrue(a.log.lines().stream().anyMatch(l -> l.contains("no longer admitted")), a.log.lines()::toString);
+    }
+
+    @Test
+    void refusalsAndGoodbyesBeforeAHelloAndAbandonedHandshakesAreOffences() throws Exception {
+        Node a = new Node("a", "127.0.0.2:7800", "any", "");
+        clock.advance(100);
+        misbehave(a, "127.0.0.66:0", Protocol.refuse("no\nERROR [mesh.core] forged line"));
+        misbehave(a, "127.0.0.66:0", Protocol.goodbye("ADMIN", "bye"));
+        CompletableFuture<Connection> abandoned = net.transport().connect(a.listen, ConfigValues.parseEndpoint("127.0.0.66:0"),
+            new ConnectionHandler() {
+                @Override
+                public void opened(Connection connection) {
+                    connection.close(CloseReason.ADMIN, "gone");
+                }
+
+                @Override
+                public void frame(Connection connection, byte[] f) {}
+
+                @Override
+                public void closed(Connection connection, CloseReason reason, String detail) {}
+            }).toCompletableFuture();
+        clock.advance(100);
+        assertTrue(abandoned.isDone());
+        List<BanDTO> bans = a.engine.bans();
+        assertEquals(1, bans.size(), () -> bans + "\n" + a.log.lines());
+        assertEquals(3, bans.get(0).offences);
+        // What a peer writes reaches the log escaped: it cannot start a line of its own.
+        assertTrue(a.log.lines().stream().anyMatch(l -> l.contains("refused the connection: no\\u000aERROR [mesh.core] forged line")),
+            a.log.lines()::toString);
+        assertTrue(a.log.lines().stream().noneMatch(l -> l.contains("\n")), a.log.lines()::toString);
+    }
+
+    @Test
+    void aHelloWhoseIdIsNotANodeIdIsAProtocolError() {
+        InetSocketAddress listen = ConfigValues.parseEndpoint("127.0.0.2:7800");
+        for (String id : List.of("x", "A".repeat(40), "0".repeat(39), "0".repeat(41), "0".repeat(39) + "\n")) {
+            Protocol.ProtocolException e = assertThrows(Protocol.ProtocolException.class,
+                () -> Protocol.parseHello(Protocol.hello(id, NodeRole.MASTERNODE, listen)), id);
+            assertTrue(e.getMessage().startsWith("invalid node id"), e.getMessage());
+        }
+        assertEquals("0".repeat(40), assertDoesNotThrow(
+            () -> Protocol.parseHello(Protocol.hello("0".repeat(40), NodeRole.MASTERNODE, listen))).id);
     }
 
     @Test
