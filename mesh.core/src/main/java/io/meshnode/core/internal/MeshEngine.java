@@ -327,16 +327,23 @@ final class MeshEngine {
 
     PeerDTO reconnect(String ref) {
         Peer p = resolve(ref);
-        log.info("operator reconnect of {} (was {}, {} failures)", p, p.state, p.failures);
-        p.cause = "operator reconnect";
+        int failures = p.failures;
         p.failures = 0;
         p.previousDelay = Duration.ZERO;
+        if (p.live == null && p.dialing != null) {
+            log.info("operator reconnect of {}: a dial is already under way ({}); failure count reset", p, p.state);
+            return dto(p);
+        }
+        log.info("operator reconnect of {} (was {}, {} failures)", p, p.state, failures);
+        p.cause = "operator reconnect";
         if (p.live != null) {
             p.reconnectRequested = true;
             goodbye(p.live, CloseReason.ADMIN, "operator reconnect");
-        } else if (p.dialing == null) {
+        } else {
             PeerState before = p.state;
             cancel(p);
+            // Revived: this dial is the operator's, not a parked peer's background probe.
+            p.state = PeerState.IDLE;
             attempt(p);
             changed(p, before);
         }

@@ -361,6 +361,15 @@ class MeshEngineTest {
         assertEquals(3, a.peer(full).consecutiveFailures, "no probes for full nodes");
         a.engine.reconnect(ConfigValues.format(full.listen));
         assertEquals(0, a.peer(full).consecutiveFailures);
+        assertEquals(PeerState.CONNECTING, a.peer(full).state, "revived: the operator's dial is not a parked probe");
+        assertTrue(a.log.lines().stream().anyMatch(l -> l.endsWith("PARKED → CONNECTING: operator reconnect")),
+            a.log.lines()::toString);
+        assertTrue(a.log.lines().stream().anyMatch(l -> l.contains("operator reconnect of ") && l.endsWith("(was PARKED, 3 failures)")),
+            a.log.lines()::toString);
+        // Asked again while that dial is under way: nothing new happens, and the log says so.
+        a.engine.reconnect(ConfigValues.format(full.listen));
+        assertTrue(a.log.lines().stream().anyMatch(l -> l.contains("a dial is already under way (CONNECTING)")),
+            a.log.lines()::toString);
         clock.advance(10);
         assertEquals(1, a.peer(full).consecutiveFailures, "the operator's attempt ran");
     }

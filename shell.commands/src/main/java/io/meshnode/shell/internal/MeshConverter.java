@@ -171,9 +171,27 @@ public class MeshConverter implements Converter {
             PeerDTO was = r.before(i);
             PeerDTO now = r.get(i);
             lines.add("reconnecting " + shortId(now.id != null ? now.id : was.id) + " " + dash(now.address) + " (was "
-                + dash(was.state) + ", " + was.consecutiveFailures + (was.consecutiveFailures == 1 ? " failure)" : " failures)"));
+                + dash(was.state) + ", " + was.consecutiveFailures + (was.consecutiveFailures == 1 ? " failure): " : " failures): ")
+                + outcome(was, now) + (was.consecutiveFailures > 0 ? ", failure count reset" : ""));
         }
         return lines.toString();
+    }
+
+    /** What the reconnect did, from the peer before and right after it. */
+    private static String outcome(PeerDTO was, PeerDTO now) {
+        if (was.state == PeerState.CONNECTED) {
+            return "link closed, redialing";
+        }
+        if (was.state == PeerState.CONNECTING || was.state == PeerState.HANDSHAKING) {
+            return "a dial was already under way";
+        }
+        if (now.state == PeerState.CONNECTING || now.state == PeerState.HANDSHAKING || now.state == PeerState.CONNECTED) {
+            return "dialing now";
+        }
+        if (now.state == PeerState.BACKOFF || now.state == PeerState.PARKED) {
+            return "the dial failed at once (" + dash(now.lastCloseReason) + "), now " + now.state;
+        }
+        return "not dialed, " + now.state;
     }
 
     private String[] row(PeerDTO p, long now) {

@@ -94,14 +94,16 @@ class GogoRuntimeTest {
 
     @Test
     void reconnectPicksTheOverloadByItsArguments() throws Exception {
-        assertEquals("reconnecting 41d07a55e9c3 127.0.0.3:7801 (was PARKED, 20 failures)", run("reconnect 41d07a"));
+        assertEquals("reconnecting 41d07a55e9c3 127.0.0.3:7801 (was PARKED, 20 failures): dialing now, failure count reset",
+            run("reconnect 41d07a"));
         assertEquals(String.join("\n",
-            "reconnecting 9f2c4e1a7b3d 127.0.0.2:7800 (was CONNECTED, 2 failures)",
-            "reconnecting 41d07a55e9c3 127.0.0.3:7801 (was CONNECTING, 0 failures)",
-            "reconnecting - 10.0.0.9:7800 (was IDLE, 0 failures)"), run("reconnect --all"));
+            "reconnecting 9f2c4e1a7b3d 127.0.0.2:7800 (was CONNECTED, 2 failures): link closed, redialing, failure count reset",
+            "reconnecting 41d07a55e9c3 127.0.0.3:7801 (was CONNECTING, 0 failures): a dial was already under way",
+            "reconnecting - 10.0.0.9:7800 (was IDLE, 0 failures): dialing now"), run("reconnect --all"));
         assertEquals(String.join("\n",
-            "reconnecting 9f2c4e1a7b3d 127.0.0.2:7800 (was CONNECTING, 0 failures)",
-            "reconnecting - 10.0.0.9:7800 (was CONNECTING, 0 failures)"), run("reconnect 9f2c 10.0.0.9:7800"));
+            "reconnecting 9f2c4e1a7b3d 127.0.0.2:7800 (was CONNECTING, 0 failures): a dial was already under way",
+            "reconnecting - 10.0.0.9:7800 (was CONNECTING, 0 failures): a dial was already under way"),
+            run("reconnect 9f2c 10.0.0.9:7800"));
         for (String line : List.of("reconnect", "reconnect --all 9f2c")) {
             Exception e = assertThrows(IllegalArgumentException.class, () -> session.execute(line));
             assertTrue(e.getMessage().endsWith("or give --all (not both)"), e.getMessage());

@@ -17,6 +17,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import io.meshnode.api.mesh.PeerDTO;
+import io.meshnode.api.mesh.PeerState;
+import io.meshnode.api.transport.CloseReason;
 
 class MeshConverterTest {
     private final MeshConverter converter = new MeshConverter(Clock.fixed(Instant.ofEpochMilli(NOW), ZoneOffset.UTC));
@@ -170,12 +172,16 @@ class MeshConverterTest {
     void reconnectsSayWhatEachPeerWasBefore() {
         PeerDTO after = FakeMesh.parked();
         after.consecutiveFailures = 0;
+        after.state = PeerState.CONNECTING;
         PeerDTO once = FakeMesh.idle("10.0.0.9:7800");
         once.consecutiveFailures = 1;
+        PeerDTO failedAtOnce = FakeMesh.idle("10.0.0.9:7800");
+        failedAtOnce.state = PeerState.BACKOFF;
+        failedAtOnce.lastCloseReason = CloseReason.CONNECT_FAILED;
         assertEquals(String.join("\n",
-            "reconnecting 41d07a55e9c3 127.0.0.3:7801 (was PARKED, 20 failures)",
-            "reconnecting - 10.0.0.9:7800 (was IDLE, 1 failure)"),
-            format(new Reconnects(List.of(FakeMesh.parked(), once), List.of(after, once)), INSPECT));
+            "reconnecting 41d07a55e9c3 127.0.0.3:7801 (was PARKED, 20 failures): dialing now, failure count reset",
+            "reconnecting - 10.0.0.9:7800 (was IDLE, 1 failure): the dial failed at once (CONNECT_FAILED), now BACKOFF, failure count reset"),
+            format(new Reconnects(List.of(FakeMesh.parked(), once), List.of(after, failedAtOnce)), INSPECT));
         assertEquals("no peers to reconnect", format(new Reconnects(List.of(), List.of()), INSPECT));
     }
 
