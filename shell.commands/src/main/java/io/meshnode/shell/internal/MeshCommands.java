@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import org.apache.felix.service.command.Descriptor;
@@ -31,6 +32,7 @@ import io.meshnode.api.mesh.PeerState;
 public class MeshCommands {
     static final String UNAVAILABLE = "the mesh service is not available (mesh.core is stopped or being updated)";
     private static final String REF = "peer: node id, unique id prefix (4+ characters) or host:port";
+    private static final Pattern FULL_ID = Pattern.compile("[0-9a-fA-F]{40}");
 
     // Optional and dynamic: the commands stay registered while mesh.core is updated and say so when called.
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -121,6 +123,10 @@ public class MeshCommands {
         if (endpoint != null && m.peers().stream().noneMatch(p -> endpoint.equals(p.address))) {
             // Idempotent: removing an endpoint that is not a peer (any more) changes nothing.
             return new PeerChange("disconnect", null, false, endpoint + " is not a peer: nothing changed");
+        }
+        if (FULL_ID.matcher(ref).matches() && m.peers().stream().noneMatch(p -> ref.equalsIgnoreCase(p.id))) {
+            // The same for a whole node id; a prefix that matches nothing stays an error (most likely a typo).
+            return new PeerChange("disconnect", null, false, "node " + ref + " is not a peer: nothing changed");
         }
         PeerDTO before = m.peer(ref);
         PeerDTO was = m.disconnect(ref);

@@ -17,6 +17,7 @@ import org.osgi.service.component.annotations.Component;
 import io.meshnode.api.mesh.NodeDTO;
 import io.meshnode.api.mesh.PeerDTO;
 import io.meshnode.api.mesh.PeerState;
+import io.meshnode.api.transport.CloseReason;
 import io.meshnode.api.mesh.ProviderDTO;
 import io.meshnode.api.mesh.TransitionDTO;
 import io.meshnode.api.transport.Direction;
@@ -41,7 +42,9 @@ import io.meshnode.api.transport.Direction;
     Converter.CONVERTER_CLASSES + "=io.meshnode.shell.internal.PeerTable",
     Converter.CONVERTER_CLASSES + "=io.meshnode.shell.internal.Reconnects",
     Converter.CONVERTER_CLASSES + "=io.meshnode.shell.internal.PeerChange",
-    Converter.CONVERTER_CLASSES + "=io.meshnode.shell.internal.PingResult"})
+    Converter.CONVERTER_CLASSES + "=io.meshnode.shell.internal.PingResult",
+    Converter.CONVERTER_CLASSES + "=io.meshnode.api.mesh.PeerState",
+    Converter.CONVERTER_CLASSES + "=io.meshnode.api.transport.CloseReason"})
 public class MeshConverter implements Converter {
     private static final String[] HEADER = {"ID", "ADDRESS", "ROLE", "STATE", "DIR", "UPTIME", "RTT", "FAIL", "NEXT",
         "LAST-CLOSE"};
@@ -88,6 +91,10 @@ public class MeshConverter implements Converter {
         }
         if (target instanceof PeerChange c) {
             return level == PART && c.peer() != null ? part(c.peer()) : c.what();
+        }
+        if (target instanceof PeerState || target instanceof CloseReason) {
+            // Gogo would inspect an enum as a bean (its declaring class); a script wants the name: ($p get 0) state
+            return ((Enum<?>) target).name();
         }
         if (target instanceof PingResult r) {
             String rtt = String.format(Locale.ROOT, "%.3f ms", r.millis());
