@@ -26,6 +26,8 @@ export MESHNODE_HOME=$work/home
 # any free port: parallel builds must not collide (the ready line tells which one)
 mkdir -p "$MESHNODE_HOME/etc"
 echo "listen = 127.0.0.1:0" >"$MESHNODE_HOME/etc/meshnode.mesh.cfg"
+ssh_port=$((20000 + RANDOM % 20000))
+echo "port = $ssh_port" >"$MESHNODE_HOME/etc/meshnode.ssh.cfg"
 export JAVA_OPTS="-Xmx64m -Dmeshnode.dist.test=$$"
 mkdir -p "$work/bin" "$work/elsewhere"
 ln -s "$dist/bin/meshnode" "$work/bin/meshnode"
@@ -54,6 +56,19 @@ check "JAVA_OPTS reached the JVM" grep -qa -- "-Dmeshnode.dist.test=$$" "/proc/$
 check "the node uses MESHNODE_HOME (its log is there)" test -f "$MESHNODE_HOME/data/log/meshnode.log"
 check "nothing written to the working directory" test -z "$(ls -A "$work/elsewhere")"
 
+# console right after start reaches the SSH console (a stand-in ssh says whether the port accepted)
+mkdir -p "$work/fakebin"
+cat >"$work/fakebin/ssh" <<'EOS'
+#!/usr/bin/env bash
+port=$2 host=${3#*@}
+if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then state=open; else state=closed; fi
+echo "ssh $* ($state)"
+EOS
+chmod +x "$work/fakebin/ssh"
+out=$(PATH=$work/fakebin:$PATH "$mn" console mesh:peers); rc=$?
+check "console right after start finds the SSH console listening ($out)" \
+    test "$rc" = 0 -a "$out" = "ssh -p $ssh_port meshnode@127.0.0.1 mesh:peers (open)"
+
 out=$("$mn" status); rc=$?
 check "status while running: exit 0, pid and ready line ($out)" \
     test "$rc" = 0 -a -n "$(grep "pid $pid" <<<"$out" | grep 'meshnode ready')"
@@ -70,9 +85,8 @@ out=$("$mn" bogus 2>&1); rc=$?
 check "an unknown command prints the usage, exit 2" test "$rc" = 2 -a -n "$(grep usage <<<"$out")"
 
 # console runs ssh with the host and port of etc/meshnode.ssh.cfg (a stand-in ssh prints its arguments)
-mkdir -p "$work/fakebin"
 printf '#!/bin/sh\necho "ssh $*"\n' >"$work/fakebin/ssh"
-chmod +x "$work/fakebin/ssh"
+rm "$MESHNODE_HOME/etc/meshnode.ssh.cfg"
 out=$(PATH=$work/fakebin:$PATH "$mn" console); rc=$?
 check "console without etc/meshnode.ssh.cfg: ssh -p 7801 meshnode@127.0.0.1 ($out)" \
     test "$rc" = 0 -a "$out" = "ssh -p 7801 meshnode@127.0.0.1"
