@@ -314,7 +314,10 @@ final class NettyConnection implements Connection {
             if (ssl != null && !opened) {
                 tlsFailed(cause);
             } else if (cause instanceof TooLongFrameException) {
-                String detail = "frame of " + decoder.lastLength + " bytes exceeds frame.max " + settings.frameMax();
+                String detail = decoder.refusedFirst() && decoder.lastLength <= settings.frameMax()
+                    ? "first frame of " + decoder.lastLength + " bytes exceeds " + FrameDecoder.FIRST_FRAME_MAX
+                        + " (a connection opens with a hello)"
+                    : "frame of " + decoder.lastLength + " bytes exceeds frame.max " + settings.frameMax();
                 if (closeFirst(CloseReason.FRAME_TOO_LARGE, detail)) {
                     log.warn("{}: peer sent a {}; closing", NettyConnection.this, detail);
                 }

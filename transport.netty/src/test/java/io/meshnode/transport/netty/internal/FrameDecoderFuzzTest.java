@@ -36,7 +36,8 @@ class FrameDecoderFuzzTest {
                 fed += piece.length;
                 ch.writeInbound(Unpooled.wrappedBuffer(piece));
                 for (ByteBuf f; (f = ch.readInbound()) != null;) {
-                    assertTrue(f.readableBytes() <= MAX, "frame of " + f.readableBytes());
+                    assertTrue(f.readableBytes() <= (decoded == 0 ? Math.min(MAX, FrameDecoder.FIRST_FRAME_MAX) : MAX),
+                        "frame of " + f.readableBytes());
                     decoded += 4 + f.readableBytes();
                     f.release();
                 }

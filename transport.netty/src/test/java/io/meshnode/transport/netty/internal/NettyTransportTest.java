@@ -177,6 +177,35 @@ class NettyTransportTest {
     }
 
     @Test
+    void aConnectionsFirstFrameIsSmallAndLaterOnesMayUseFrameMax() throws Exception {
+        NettyTransport server = transport(Map.of("frame.max", "64k"));
+        Recorder serverEvents = new Recorder(true);
+        Listener listener = server.listen(ANY_PORT, serverEvents);
+        try (Socket raw = new Socket(listener.address().getAddress(), listener.address().getPort())) {
+            Connection bad = serverEvents.nextOpened();
+            DataOutputStream data = new DataOutputStream(raw.getOutputStream());
+            data.writeInt(FrameDecoder.FIRST_FRAME_MAX + 1);
+            data.flush();
+            Closed closed = serverEvents.awaitClosed(bad);
+            assertEquals(CloseReason.FRAME_TOO_LARGE, closed.reason());
+            assertEquals("first frame of 4097 bytes exceeds 4096 (a connection opens with a hello)", closed.detail());
+            assertClosedByPeer(raw);
+        }
+        try (Socket raw = new Socket(listener.address().getAddress(), listener.address().getPort())) {
+            Connection good = serverEvents.nextOpened();
+            DataOutputStream data = new DataOutputStream(raw.getOutputStream());
+            data.writeInt(FrameDecoder.FIRST_FRAME_MAX);
+            data.write(new byte[FrameDecoder.FIRST_FRAME_MAX]);
+            data.writeInt(64 * 1024);
+            data.write(new byte[64 * 1024]);
+            data.flush();
+            assertEquals(FrameDecoder.FIRST_FRAME_MAX, serverEvents.nextFrame(good).length);
+            assertEquals(64 * 1024, serverEvents.nextFrame(good).length);
+            assertTrue(good.isOpen());
+        }
+    }
+
+    @Test
     void garbageLengthPrefixClosesTheConnection() throws Exception {
         NettyTransport server = transport(Map.of());
         Recorder serverEvents = new Recorder(true);

@@ -76,6 +76,9 @@ class TlsTest {
         assertEquals(clientEvents.keys.getPublic(), in.peerKey(), "the server saw the client's node key");
         assertTrue(out.security().startsWith("TLSv1.3 TLS_"), out.security());
 
+        // A connection opens with a small frame (in the mesh, the hello); then frames up to frame.max.
+        out.send(new byte[] {1}).toCompletableFuture().get(5, SECONDS);
+        assertArrayEquals(new byte[] {1}, serverEvents.nextFrame(in));
         byte[] big = new byte[300_000];
         big[299_999] = 7;
         out.send(big).toCompletableFuture().get(5, SECONDS);
