@@ -256,16 +256,17 @@ public class MeshComponent implements Mesh, Messaging, Bans {
 
     void unbindTransport(Transport s) {
         providers.unbind("transport", s);
-        if (transport.compareAndSet(s, null)) {
-            awaitFarewell();
-        }
+        // Also when a replacement is bound already (greedy: it is bound first): s still carries links.
+        awaitFarewell(s, transport.compareAndSet(s, null));
     }
 
     /**
      * The transport is going away, and SCR deactivates it when this returns: say goodbye on its links
      * first (so the peers see a clean, non-failure close and do not back off), waiting at most a second.
+     *
+     * @param none {@code true} if no other transport replaces it
      */
-    private void awaitFarewell() {
+    private void awaitFarewell(Transport leaving, boolean none) {
         ExecutorScheduler s = scheduler;
         if (s == null || s.inThread()) {
             servicesChanged();
@@ -273,14 +274,13 @@ public class MeshComponent implements Mesh, Messaging, Bans {
         }
         // When the whole node stops, the transport usually stops before this bundle: the goodbye then says
         // "shutting down" (a failure for nobody, and no promise to reconnect), and the mesh stops here.
-        boolean nodeStops = !RestartMarker.nodeStaysUp(context);
+        boolean nodeStops = none && !RestartMarker.nodeStaysUp(context);
         FutureTask<CompletableFuture<Void>> task = new FutureTask<>(() -> {
             if (nodeStops) {
                 engine.stop(false);
-            } else {
-                engine.servicesChanged();
+                return engine.farewell();
             }
-            return engine.farewell();
+            return engine.release(leaving);
         });
         s.execute(task);
         try {

@@ -111,6 +111,8 @@ final class MeshEngine {
     private Scheduler.Task listenRetry;
     private boolean everListened;
     private CompletableFuture<Void> farewell = CompletableFuture.completedFuture(null);
+    /** The transport whose links {@link #farewell} says goodbye on. */
+    private Transport farewellOf;
     private long nonces;
     private boolean stopped;
 
@@ -199,6 +201,7 @@ final class MeshEngine {
             Transport old = boundTransport;
             boundTransport = t;
             if (old != null) {
+                farewellOf = old;
                 farewell = TransportSwap.leave(links.values(), l -> goodbye(l, CloseReason.ADMIN,
                     "transport replaced, reconnecting at once"));
             }
@@ -237,6 +240,20 @@ final class MeshEngine {
         return farewell;
     }
 
+    /**
+     * {@code t} is being unbound and is deactivated as soon as the component returns. If the mesh has not
+     * left it yet (a greedy rebind binds the replacement first, and that change may still be queued), it
+     * leaves it now.
+     *
+     * @return completes once the goodbyes on {@code t}'s links are written; at once if it carried none
+     */
+    CompletableFuture<Void> release(Transport t) {
+        if (t != null && t == boundTransport && !stopped) {
+            servicesChanged();
+        }
+        return t != null && t == farewellOf ? farewell : CompletableFuture.completedFuture(null);
+    }
+
     /** Dials {@code p} at once (or as soon as a transport is bound), without counting a failure. */
     private void rejoin(Peer p) {
         if (p.live != null || p.dialing != null || stopped) {
@@ -260,6 +277,7 @@ final class MeshEngine {
     void stop(boolean restarting) {
         stopped = true;
         unlisten();
+        farewellOf = boundTransport;
         farewell = TransportSwap.leave(links.values(), l -> {
             if (restarting) {
                 goodbye(l, CloseReason.ADMIN, "mesh restarting, reconnecting at once");

@@ -625,6 +625,32 @@ class MeshEngineTest {
     }
 
     @Test
+    void aTransportUnboundAfterItsReplacementWasBoundSaysGoodbyeBeforeItCloses() throws Exception {
+        Node[] abc = formedTriangle();
+        Node a = abc[0], b = abc[1], c = abc[2];
+        Transport old = a.transport;
+        // Greedy rebind: the replacement is bound first; the mesh has not acted on it yet when the old one
+        // is unbound, and the old one closes every connection (SHUTDOWN) as soon as the unbind returns.
+        a.transport = net.transport();
+        CompletableFuture<Void> goodbyes = a.engine.release(old);
+        assertTrue(goodbyes.isDone(), "the goodbyes are written before the unbind returns");
+        net.connections.stream().filter(x -> x.open && x.local.getAddress().equals(a.listen.getAddress()))
+            .forEach(x -> x.close(CloseReason.SHUTDOWN, "transport stopped"));
+        clock.advance(50);
+        for (Node peer : List.of(b, c)) {
+            assertEquals(CloseReason.ADMIN, peer.peer(a).lastCloseReason, peer.name + " saw a goodbye, not a loss");
+        }
+        for (Node x : List.of(a, b, c)) {
+            for (PeerDTO p : x.engine.peers()) {
+                assertEquals(PeerState.CONNECTED, p.state, x.name + " " + p);
+                assertEquals(0, p.consecutiveFailures, x.name + " " + p);
+            }
+        }
+        assertTrue(a.engine.release(old).isDone(), "a second release finds nothing left to say");
+        assertTrue(a.engine.release(net.transport()).isDone(), "a transport the mesh never used carried no links");
+    }
+
+    @Test
     void aRestartedMeshDialsEveryPeerAtOnce() throws Exception {
         Node[] abc = formedTriangle();
         Node a = abc[0], b = abc[1], c = abc[2];
