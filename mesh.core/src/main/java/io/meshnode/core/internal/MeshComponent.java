@@ -107,7 +107,7 @@ public class MeshComponent implements Mesh, Messaging, Bans {
         if (l != null && this.scheduler != null) {
             l.info(line);
         }
-    });
+    }, () -> this.scheduler);
     private final List<MeshListener> listeners = new CopyOnWriteArrayList<>();
     private final Map<MessageHandler, Set<String>> handlers = new ConcurrentHashMap<>();
 
@@ -224,6 +224,7 @@ public class MeshComponent implements Mesh, Messaging, Bans {
         } catch (ExecutionException | TimeoutException e) {
             log.warn("stopping the mesh: {}", e.toString());
         }
+        providers.flush(); // a swap still settling is reported before the mesh thread goes
         scheduler.shutdown();
         scheduler = null; // references are unbound after this; they find no mesh thread to wait for
     }
