@@ -2,6 +2,11 @@ package io.meshnode.api.health;
 
 /**
  * What the mesh has observed of one live link, in milliseconds of the mesh's clock. Immutable.
+ * <p>
+ * When the bound monitor is replaced, every live link starts afresh under the new one, as after a
+ * handshake: {@link #connectedAt()} is the moment it took over, {@link #lastFrameAt()} is no earlier, no
+ * ping is outstanding or counted as missed, and it is assessed at once. Only the arrival history carries
+ * over. A monitor therefore never judges silence that fell under its predecessor's schedule.
  */
 public final class LinkObservation {
     /** Value of {@link #pingSentAt()} when no ping is outstanding. */
@@ -50,12 +55,15 @@ public final class LinkObservation {
         this.arrivalIntervals = arrivalIntervals.clone();
     }
 
-    /** @return when the handshake completed */
+    /** @return when the handshake completed, or when this monitor took over the link if that was later */
     public long connectedAt() {
         return connectedAt;
     }
 
-    /** @return when the last frame of any kind arrived; any frame proves the peer alive */
+    /**
+     * @return when the last frame of any kind arrived, never before {@link #connectedAt()}; any frame proves
+     *         the peer alive
+     */
     public long lastFrameAt() {
         return lastFrameAt;
     }

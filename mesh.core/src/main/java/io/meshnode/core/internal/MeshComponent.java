@@ -107,7 +107,7 @@ public class MeshComponent implements Mesh, Messaging, Bans {
         if (l != null && this.scheduler != null) {
             l.info(line);
         }
-    });
+    }, () -> this.scheduler);
     private final List<MeshListener> listeners = new CopyOnWriteArrayList<>();
     private final Map<MessageHandler, Set<String>> handlers = new ConcurrentHashMap<>();
 
@@ -224,6 +224,7 @@ public class MeshComponent implements Mesh, Messaging, Bans {
         } catch (ExecutionException | TimeoutException e) {
             log.warn("stopping the mesh: {}", e.toString());
         }
+        providers.flush(); // a swap still settling is reported before the mesh thread goes
         scheduler.shutdown();
         scheduler = null; // references are unbound after this; they find no mesh thread to wait for
     }
@@ -256,16 +257,17 @@ public class MeshComponent implements Mesh, Messaging, Bans {
 
     void unbindTransport(Transport s) {
         providers.unbind("transport", s);
-        if (transport.compareAndSet(s, null)) {
-            awaitFarewell();
-        }
+        // Also when a replacement is bound already (greedy: it is bound first): s still carries links.
+        awaitFarewell(s, transport.compareAndSet(s, null));
     }
 
     /**
      * The transport is going away, and SCR deactivates it when this returns: say goodbye on its links
      * first (so the peers see a clean, non-failure close and do not back off), waiting at most a second.
+     *
+     * @param none {@code true} if no other transport replaces it
      */
-    private void awaitFarewell() {
+    private void awaitFarewell(Transport leaving, boolean none) {
         ExecutorScheduler s = scheduler;
         if (s == null || s.inThread()) {
             servicesChanged();
@@ -273,14 +275,13 @@ public class MeshComponent implements Mesh, Messaging, Bans {
         }
         // When the whole node stops, the transport usually stops before this bundle: the goodbye then says
         // "shutting down" (a failure for nobody, and no promise to reconnect), and the mesh stops here.
-        boolean nodeStops = !RestartMarker.nodeStaysUp(context);
+        boolean nodeStops = none && !RestartMarker.nodeStaysUp(context);
         FutureTask<CompletableFuture<Void>> task = new FutureTask<>(() -> {
             if (nodeStops) {
                 engine.stop(false);
-            } else {
-                engine.servicesChanged();
+                return engine.farewell();
             }
-            return engine.farewell();
+            return engine.release(leaving);
         });
         s.execute(task);
         try {

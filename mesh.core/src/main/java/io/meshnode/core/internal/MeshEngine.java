@@ -105,10 +105,14 @@ final class MeshEngine {
     private final Map<Connection, Link> links = new IdentityHashMap<>();
     private MeshSettings settings;
     private Transport boundTransport;
+    /** The monitor whose schedule and counters the links' health bookkeeping belongs to. */
+    private HealthMonitor boundHealth;
     private Listener listener;
     private Scheduler.Task listenRetry;
     private boolean everListened;
     private CompletableFuture<Void> farewell = CompletableFuture.completedFuture(null);
+    /** The transport whose links {@link #farewell} says goodbye on. */
+    private Transport farewellOf;
     private long nonces;
     private boolean stopped;
 
@@ -218,6 +222,7 @@ final class MeshEngine {
             Transport old = boundTransport;
             boundTransport = t;
             if (old != null) {
+                farewellOf = old;
                 farewell = TransportSwap.leave(links.values(), l -> goodbye(l, CloseReason.ADMIN,
                     "transport replaced, reconnecting at once"));
             }
@@ -226,6 +231,10 @@ final class MeshEngine {
             } else if (everListened) {
                 log.info("transport service gone: not listening; links re-form when a transport returns");
             }
+        }
+        HealthMonitor h = services.health();
+        if (h != boundHealth) {
+            healthReplaced(h);
         }
         for (Peer p : peers.values()) {
             if (p.live != null) {
@@ -252,6 +261,20 @@ final class MeshEngine {
         return farewell;
     }
 
+    /**
+     * {@code t} is being unbound and is deactivated as soon as the component returns. If the mesh has not
+     * left it yet (a greedy rebind binds the replacement first, and that change may still be queued), it
+     * leaves it now.
+     *
+     * @return completes once the goodbyes on {@code t}'s links are written; at once if it carried none
+     */
+    CompletableFuture<Void> release(Transport t) {
+        if (t != null && t == boundTransport && !stopped) {
+            servicesChanged();
+        }
+        return t != null && t == farewellOf ? farewell : CompletableFuture.completedFuture(null);
+    }
+
     /** Dials {@code p} at once (or as soon as a transport is bound), without counting a failure. */
     private void rejoin(Peer p) {
         if (p.live != null || p.dialing != null || stopped) {
@@ -275,6 +298,7 @@ final class MeshEngine {
     void stop(boolean restarting) {
         stopped = true;
         unlisten();
+        farewellOf = boundTransport;
         farewell = TransportSwap.leave(links.values(), l -> {
             if (restarting) {
                 goodbye(l, CloseReason.ADMIN, "mesh restarting, reconnecting at once");
@@ -1031,14 +1055,21 @@ final class MeshEngine {
             return;
         }
         HealthMonitor monitor = services.health();
+        if (monitor != boundHealth) {
+            healthReplaced(monitor); // bound a moment ago, its servicesChanged() still queued: hand over first
+            return;
+        }
         if (monitor == null) {
             return; // resumed by servicesChanged() when a monitor is bound again
         }
         long now = clock.now();
         HealthDecision d;
+        // To a monitor that took over a live link, the link looks as if it had connected then: it judges no
+        // silence that fell under its predecessor's (possibly much slower) schedule.
+        long since = Math.max(l.connectedAt, l.monitoredSince);
         try {
-            d = monitor.assess(new LinkObservation(l.connectedAt, l.lastFrameAt, l.lastPingAt, l.pingSentAt, l.answered,
-                l.missed, l.peer.arrivals.toArray()), now);
+            d = monitor.assess(new LinkObservation(since, Math.max(l.lastFrameAt, since), l.lastPingAt, l.pingSentAt,
+                l.answered, l.missed, l.peer.arrivals.toArray()), now);
         } catch (RuntimeException e) {
             log.error("health monitor failed on {}: {}; retrying in 1s", l.peer, e.toString());
             scheduleHealth(l, 1_000);
@@ -1066,6 +1097,39 @@ final class MeshEngine {
             changed(l.peer, l.peer.state);
         }
         scheduleHealth(l, Math.max(1, d.nextCheckAt() - now));
+    }
+
+    /**
+     * Another monitor (or none) replaced the bound one. Pings, missed counts and the next check were the old
+     * monitor's and mean something else to the new one, so every live link starts afresh under the new monitor
+     * at once, as after a handshake: no ping sent, none missed, assessed now. The arrival history is the
+     * mesh's and stays.
+     */
+    private void healthReplaced(HealthMonitor next) {
+        boundHealth = next;
+        long now = clock.now();
+        for (Peer p : peers.values()) {
+            Link l = p.live;
+            if (l == null || l.closing) {
+                continue;
+            }
+            if (l.healthTimer != null) {
+                l.healthTimer.cancel();
+                l.healthTimer = null;
+            }
+            int missed = l.missed;
+            l.missed = 0;
+            l.lastPingAt = NONE;
+            l.pingSentAt = NONE;
+            l.answered = false;
+            l.monitoredSince = now;
+            if (next != null) {
+                scheduleHealth(l, 0);
+            }
+            if (missed != 0) {
+                changed(p, p.state);
+            }
+        }
     }
 
     /** The first frame after a ping: one heartbeat arrival, whose interval adaptive monitors learn from. */
@@ -1321,6 +1385,8 @@ final class MeshEngine {
         String[] remoteGoodbye;
         CompletableFuture<Void> goodbyeSent;
         long connectedAt;
+        /** When the bound monitor took over this live link; 0 if it has judged the link since the handshake. */
+        long monitoredSince;
         long lastFrameAt;
         long lastPingAt = NONE;
         long pingSentAt = NONE;

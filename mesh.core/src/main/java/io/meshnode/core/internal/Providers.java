@@ -1,10 +1,12 @@
 package io.meshnode.core.internal;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.Constants;
@@ -15,23 +17,45 @@ import io.meshnode.api.mesh.ProviderDTO;
 /**
  * The service bound now for each swappable role, with what the console shows about it. Bind and unbind
  * arrive on SCR threads; a swap is reported once as "old provider → new provider".
+ * <p>
+ * A swap reaches the mesh as several events: a bundle update unbinds the old service and binds the new one
+ * a moment later; a higher-ranked provider being updated hands over to the fallback and back. So a change
+ * of a role is reported {@link #SETTLE_MILLIS} after its first event, from the provider before it to the one
+ * bound then: "X → none" only if nothing came back within that time.
  */
 final class Providers {
     static final List<String> ROLES = List.of("transport", "topology", "health", "retry");
+    /** How long after the first event of a swap the swap is reported. */
+    static final long SETTLE_MILLIS = 1_000;
 
     private record Bound(Object service, ProviderDTO dto) {}
 
-    private final Map<String, Bound> bound = new ConcurrentHashMap<>();
-    private final Consumer<String> report;
+    /** A change of one role not reported yet: the provider before it. Compared by identity. */
+    private static final class Pending {
+        final Bound from;
 
-    Providers(Consumer<String> report) {
+        Pending(Bound from) {
+            this.from = from;
+        }
+    }
+
+    private final Map<String, Bound> bound = new ConcurrentHashMap<>();
+    private final Map<String, Pending> pending = new HashMap<>();
+    private final Consumer<String> report;
+    private final Supplier<Scheduler> scheduler;
+
+    /**
+     * @param report receives each line
+     * @param scheduler the mesh's scheduler, {@code null} while there is none (changes are then reported at once)
+     */
+    Providers(Consumer<String> report, Supplier<Scheduler> scheduler) {
         this.report = report;
+        this.scheduler = scheduler;
     }
 
     /** Records {@code service} as the provider of {@code role}. */
     synchronized void bind(String role, Object service, ServiceReference<?> ref) {
-        Bound old = bound.put(role, new Bound(service, describe(role, ref)));
-        report.accept(role + " provider: " + label(old) + " → " + label(bound.get(role)));
+        changed(role, bound.put(role, new Bound(service, describe(role, ref))));
     }
 
     /**
@@ -45,8 +69,42 @@ final class Providers {
             return false;
         }
         bound.remove(role);
-        report.accept(role + " provider: " + label(old) + " → none");
+        changed(role, old);
         return true;
+    }
+
+    /** Reports every change not reported yet, now (the mesh is stopping). */
+    synchronized void flush() {
+        pending.forEach((role, p) -> report(role, p.from));
+        pending.clear();
+    }
+
+    private void changed(String role, Bound before) {
+        if (pending.containsKey(role)) {
+            return; // part of a swap whose report is planned already
+        }
+        Scheduler s = scheduler.get();
+        if (s == null) {
+            report(role, before);
+            return;
+        }
+        Pending p = new Pending(before);
+        pending.put(role, p);
+        s.schedule(() -> settled(role, p), SETTLE_MILLIS);
+    }
+
+    private synchronized void settled(String role, Pending p) {
+        if (pending.remove(role, p)) {
+            report(role, p.from);
+        }
+    }
+
+    private void report(String role, Bound from) {
+        Bound to = bound.get(role);
+        if (from == to || from != null && to != null && from.service() == to.service()) {
+            return; // gone and back: nothing changed
+        }
+        report.accept(role + " provider: " + label(from) + " → " + label(to));
     }
 
     List<ProviderDTO> snapshot() {

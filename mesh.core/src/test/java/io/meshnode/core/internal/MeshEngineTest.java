@@ -23,7 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.meshnode.api.config.ConfigValues;
 import io.meshnode.api.health.HealthMonitor;
+import io.meshnode.api.health.LinkObservation;
 import io.meshnode.health.internal.HeartbeatMonitor;
+import io.meshnode.health.phi.internal.PhiMonitor;
 import io.meshnode.api.mesh.PeerDTO;
 import io.meshnode.api.mesh.PeerState;
 import io.meshnode.api.mesh.TransitionDTO;
@@ -481,6 +483,101 @@ class MeshEngineTest {
         }
     }
 
+    private HealthMonitor heartbeat(Node n, String interval, String timeout, String missed) {
+        Map<String, Object> hb = map("interval", interval, "timeout", timeout, "missed", missed);
+        return new HeartbeatMonitor(n.log.logger(), Configs.of(HeartbeatMonitor.Config.class, hb), hb);
+    }
+
+    @Test
+    void switchingAnIdleLinkFromHeartbeatToPhiCausesNoFalseFailure() throws Exception {
+        Node a = node("a", "127.0.0.2:7800");
+        Node b = node("b", "127.0.0.3:7800");
+        a.health = heartbeat(a, "30s", "10s", "3"); // the defaults
+        b.health = null; // b only answers: every frame a sees is a pong to its own pings
+        a.start(peers(b), "1s");
+        b.start(peers(a), "1s");
+        clock.advance(100);
+        assertEquals(PeerState.CONNECTED, a.peer(b).state);
+        clock.advance(29_000); // idle: a's last frame is the pong to its first ping, no arrival interval yet
+        long pings = net.pings;
+        a.health = new PhiMonitor(a.log.logger(), Configs.of(PhiMonitor.Config.class, Map.of()), Map.of());
+        a.engine.servicesChanged();
+        net.latency = 750; // the first pong arrives 1.5 s after its ping, after phi's 1 s interval
+        clock.advance(1);
+        assertEquals(pings + 1, net.pings, "phi pings at once, not at the heartbeat's next check");
+        clock.advance(10_000);
+        assertEquals(PeerState.CONNECTED, a.peer(b).state, a.log.lines().toString());
+        assertEquals(PeerState.CONNECTED, b.peer(a).state);
+        assertFalse(a.log.has("WARN", "not answering"), a.log.lines().toString());
+        assertEquals(1, net.open(), "the link was never dropped");
+        assertEquals(0, a.peer(b).consecutiveFailures);
+        net.latency = 1;
+        net.silence(b.listen);
+        long silent = clock.now();
+        while (a.peer(b).state == PeerState.CONNECTED && clock.now() - silent < 60_000) {
+            clock.advance(10);
+        }
+        assertEquals(CloseReason.TIMEOUT, a.peer(b).lastCloseReason, "phi still catches a peer that goes silent");
+    }
+
+    @Test
+    void aNewMonitorIsConsultedAtOnceWithItsOwnFreshCounters() throws Exception {
+        Node a = node("a", "127.0.0.2:7800");
+        Node b = node("b", "127.0.0.3:7800");
+        a.health = heartbeat(a, "30s", "50ms", "5");
+        b.health = null;
+        a.start(peers(b), "1s");
+        b.start(peers(a), "1s");
+        clock.advance(100);
+        net.silence(b.listen);
+        clock.advance(30_100); // the second ping goes unanswered
+        net.unsilence(b.listen);
+        assertEquals(1, a.peer(b).missedPings);
+        List<LinkObservation> seen = new ArrayList<>();
+        List<Long> when = new ArrayList<>();
+        HealthMonitor next = heartbeat(a, "1s", "500ms", "3");
+        a.health = (link, now) -> {
+            seen.add(link);
+            when.add(now);
+            return next.assess(link, now);
+        };
+        long swapped = clock.now();
+        a.engine.servicesChanged();
+        clock.advance(1);
+        assertEquals(1, seen.size(), "assessed at once, not at the old monitor's next check ~30 s later");
+        LinkObservation first = seen.get(0);
+        assertEquals(swapped, when.get(0));
+        assertEquals(0, first.missed(), "the old monitor's missed pings are not the new one's");
+        assertEquals(LinkObservation.NONE, first.lastPingAt());
+        assertEquals(LinkObservation.NONE, first.pingSentAt());
+        assertEquals(swapped, first.connectedAt(), "its judgement starts when it took over");
+        assertTrue(first.lastFrameAt() >= swapped);
+        assertEquals(0, a.peer(b).missedPings);
+        clock.advance(5_000);
+        assertEquals(PeerState.CONNECTED, a.peer(b).state);
+        assertEquals(0, a.peer(b).missedPings);
+    }
+
+    @Test
+    void aMonitorBoundBeforeTheMeshHearsOfItStillStartsAfresh() throws Exception {
+        Node a = node("a", "127.0.0.2:7800");
+        Node b = node("b", "127.0.0.3:7800");
+        b.health = null;
+        a.start(peers(b), "1s");
+        b.start(peers(a), "1s");
+        clock.advance(300);
+        List<LinkObservation> seen = new ArrayList<>();
+        HealthMonitor old = a.health;
+        a.health = (link, now) -> {
+            seen.add(link);
+            return old.assess(link, now);
+        };
+        clock.advance(100); // its check came before servicesChanged()
+        assertFalse(seen.isEmpty());
+        assertEquals(LinkObservation.NONE, seen.get(0).lastPingAt(), seen.get(0).toString());
+        assertEquals(PeerState.CONNECTED, a.peer(b).state);
+    }
+
     @Test
     void linksReformWhenTheTransportComesBack() throws Exception {
         Node a = node("a", "127.0.0.2:7800");
@@ -534,6 +631,32 @@ class MeshEngineTest {
         }
         assertEquals(3, net.open());
         assertEquals(CloseReason.ADMIN, b.peer(a).lastCloseReason, "the peers saw a goodbye, not a failure");
+    }
+
+    @Test
+    void aTransportUnboundAfterItsReplacementWasBoundSaysGoodbyeBeforeItCloses() throws Exception {
+        Node[] abc = formedTriangle();
+        Node a = abc[0], b = abc[1], c = abc[2];
+        Transport old = a.transport;
+        // Greedy rebind: the replacement is bound first; the mesh has not acted on it yet when the old one
+        // is unbound, and the old one closes every connection (SHUTDOWN) as soon as the unbind returns.
+        a.transport = net.transport();
+        CompletableFuture<Void> goodbyes = a.engine.release(old);
+        assertTrue(goodbyes.isDone(), "the goodbyes are written before the unbind returns");
+        net.connections.stream().filter(x -> x.open && x.local.getAddress().equals(a.listen.getAddress()))
+            .forEach(x -> x.close(CloseReason.SHUTDOWN, "transport stopped"));
+        clock.advance(50);
+        for (Node peer : List.of(b, c)) {
+            assertEquals(CloseReason.ADMIN, peer.peer(a).lastCloseReason, peer.name + " saw a goodbye, not a loss");
+        }
+        for (Node x : List.of(a, b, c)) {
+            for (PeerDTO p : x.engine.peers()) {
+                assertEquals(PeerState.CONNECTED, p.state, x.name + " " + p);
+                assertEquals(0, p.consecutiveFailures, x.name + " " + p);
+            }
+        }
+        assertTrue(a.engine.release(old).isDone(), "a second release finds nothing left to say");
+        assertTrue(a.engine.release(net.transport()).isDone(), "a transport the mesh never used carried no links");
     }
 
     @Test

@@ -46,6 +46,8 @@ final class PhiAccrual {
         Stats stats = Stats.of(link.arrivalIntervals(), firstEstimate);
         double mean = stats.mean + acceptablePause;
         double std = Math.max(stats.std, minStdDeviation);
+        // connectedAt is when this monitor took over the link if that was later than the handshake: silence
+        // under a predecessor's slower schedule (30 s heartbeats) is not phi's to judge.
         long last = Math.max(link.lastFrameAt(), link.connectedAt());
         long elapsed = now - last;
         double phi = phi(elapsed, mean, std);

@@ -29,6 +29,7 @@ class PhiMonitorTest {
         final PhiMonitor monitor;
         final List<Long> intervals = new ArrayList<>();
         long now;
+        long connectedAt;
         long lastFrameAt;
         long lastPingAt = NONE;
         long pingSentAt = NONE;
@@ -44,7 +45,7 @@ class PhiMonitorTest {
 
         HealthDecision assess() {
             long[] history = intervals.stream().mapToLong(Long::longValue).toArray();
-            last = monitor.assess(new LinkObservation(0, lastFrameAt, lastPingAt, pingSentAt, answered, missed, history), now);
+            last = monitor.assess(new LinkObservation(connectedAt, lastFrameAt, lastPingAt, pingSentAt, answered, missed, history), now);
             missed = last.missed();
             // A new ping replaces a settled one; either way nothing after it has been heard yet.
             if (last.ping() || last.settled()) {
@@ -161,6 +162,22 @@ class PhiMonitorTest {
         assertNotEquals(HealthVerdict.FAILED, mesh.last.verdict(), "10 s of silence is normal for 30 s heartbeats");
         assertTrue(mesh.last.ping());
         mesh.run(mesh.now + 120_000, true, n -> 3);
+        assertEquals(HealthVerdict.HEALTHY, mesh.last.verdict());
+    }
+
+    @Test
+    void takingOverAnIdleLinkWithoutHistoryALatePongIsNoFailure() {
+        Mesh mesh = new Mesh(monitor(map()));
+        // The heartbeat (30 s) pinged this link once, 29 s ago, and heard nothing since: no interval yet.
+        // The mesh hands it over as after a handshake: connected (for phi) now, no ping sent.
+        mesh.now = 600_000;
+        mesh.connectedAt = 600_000;
+        mesh.lastFrameAt = 600_000;
+        mesh.assess();
+        assertTrue(mesh.last.ping(), "pings at once");
+        mesh.run(mesh.now + 1_500, true, n -> n == 1 ? 1_500 : 2); // the first pong 1.5 s after its ping
+        assertNotEquals(HealthVerdict.FAILED, mesh.last.verdict());
+        mesh.run(mesh.now + 60_000, true, n -> n == 1 ? 1_500 : 2);
         assertEquals(HealthVerdict.HEALTHY, mesh.last.verdict());
     }
 
