@@ -2,14 +2,13 @@ package io.meshnode.core.internal;
 
 import java.net.URI;
 import java.nio.file.Path;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleEvent;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.BundleListener;
+import org.osgi.framework.startlevel.BundleStartLevel;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -30,9 +29,12 @@ public class DeployUpgrades implements BundleListener {
     private final BundleContext context;
     private final Logger log;
     private final Path deploy;
-    /** Deployed bundle id → the bundle id it replaced (stopped). */
-    private final Map<Long, Long> replaced = new ConcurrentHashMap<>();
 
+    /**
+     * Keeps nothing of its own: which version runs is read from the framework each time (an older version
+     * stopped transiently stays persistently started), so a restart of this component (a mesh.core update)
+     * or of the node loses nothing.
+     */
     @Activate
     public DeployUpgrades(BundleContext context, @Reference(service = LoggerFactory.class) Logger log) {
         this.context = context;
@@ -41,6 +43,12 @@ public class DeployUpgrades implements BundleListener {
         this.deploy = home == null ? null : home.resolve("deploy").normalize();
         if (deploy != null) {
             context.addBundleListener(this);
+            // Deployed bundles that started before this component did (at a node start, FileInstall may be first).
+            for (Bundle b : context.getBundles()) {
+                if (b.getState() == Bundle.ACTIVE && deployed(b)) {
+                    replaceOlder(b);
+                }
+            }
         }
     }
 
@@ -54,14 +62,8 @@ public class DeployUpgrades implements BundleListener {
         Bundle b = event.getBundle();
         if (event.getType() == BundleEvent.STARTED && deployed(b)) {
             replaceOlder(b);
-        } else if (event.getType() == BundleEvent.UNINSTALLED) {
-            Long older = replaced.remove(b.getBundleId());
-            Bundle o = older == null ? null : context.getBundle(older);
-            if (o != null && o.getState() != Bundle.UNINSTALLED) {
-                log.info("{} {} removed from deploy/: starting {} {} again", b.getSymbolicName(), b.getVersion(),
-                    o.getSymbolicName(), o.getVersion());
-                start(o);
-            }
+        } else if (event.getType() == BundleEvent.UNINSTALLED && deployed(b)) {
+            restoreOlder(b);
         }
     }
 
@@ -79,8 +81,29 @@ public class DeployUpgrades implements BundleListener {
             }
             log.info("deploy/: {} {} replaces {} (bundle {}, stopped until the jar is removed)", b.getSymbolicName(),
                 b.getVersion(), o.getVersion(), o.getBundleId());
-            replaced.put(b.getBundleId(), o.getBundleId());
             stop(o);
+        }
+    }
+
+    /** The deployed {@code gone} was removed: the newest version it had stopped runs again, unless another runs. */
+    private void restoreOlder(Bundle gone) {
+        Bundle newest = null;
+        for (Bundle o : context.getBundles()) {
+            if (o == gone || !gone.getSymbolicName().equals(o.getSymbolicName())) {
+                continue;
+            }
+            if (o.getState() == Bundle.ACTIVE || o.getState() == Bundle.STARTING) {
+                return; // a version of it runs already
+            }
+            if (o.getState() == Bundle.RESOLVED && o.adapt(BundleStartLevel.class).isPersistentlyStarted()
+                && (newest == null || o.getVersion().compareTo(newest.getVersion()) > 0)) {
+                newest = o;
+            }
+        }
+        if (newest != null) {
+            log.info("{} {} removed from deploy/: starting {} {} again", gone.getSymbolicName(), gone.getVersion(),
+                newest.getSymbolicName(), newest.getVersion());
+            start(newest);
         }
     }
 
