@@ -153,6 +153,31 @@ class ConsoleTest {
     }
 
     @Test
+    void reconnectResetsTheFailuresOfAPeerInBackoffAndAllReconnectsEveryPeer() throws Exception {
+        String a = peers.get(0);
+        String dead = "127.0.0.1:" + NodeRunner.freePort(); // nobody listens there
+        run("mesh:connect " + a);
+        run("mesh:connect " + dead);
+        try {
+            awaitConnected(a);
+            PeerDTO failing = Await.until(LINK, () -> mesh.peer(dead), p -> p.consecutiveFailures >= 2, dead + " failing");
+            String said = run("mesh:reconnect " + dead);
+            assertTrue(said.startsWith("reconnecting - " + dead + " (was ") && said.endsWith(", failure count reset"), said);
+            assertTrue(mesh.peer(dead).consecutiveFailures < failing.consecutiveFailures, "reset, then at most its own dial failed");
+            assertTrue(mesh.peer(dead).history.stream().anyMatch(t -> "operator reconnect".equals(t.reason)),
+                mesh.peer(dead).history.toString());
+
+            List<String> all = run("mesh:reconnect --all").lines().toList();
+            assertEquals(2, all.size(), all.toString());
+            assertTrue(all.stream().anyMatch(l -> l.contains(a) && l.endsWith("link closed, redialing")), all.toString());
+            assertTrue(all.stream().allMatch(l -> l.startsWith("reconnecting ")), all.toString());
+            awaitConnected(a);
+        } finally {
+            run("mesh:disconnect " + dead);
+        }
+    }
+
+    @Test
     void anUnknownPeerIsAnErrorThatListsTheCandidates() throws Exception {
         run("mesh:connect " + peers.get(0));
         awaitConnected(peers.get(0));

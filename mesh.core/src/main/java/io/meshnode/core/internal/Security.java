@@ -10,8 +10,8 @@ import io.meshnode.api.transport.Transport;
 
 /** Binds the key a transport authenticated to the node id a hello claims, and says so to operators. */
 final class Security {
-    static final String PLAIN_WARNING = "links are plain TCP (tls = off in etc/meshnode.transport.cfg):"
-        + " peers are not authenticated and traffic is not encrypted";
+    static final String PLAIN_WARNING = "links are not authenticated: the bound transport proves no peer keys (plain"
+        + " TCP: tls = off in etc/meshnode.transport.cfg, or a transport without TLS); ids are claimed, not verified";
 
     private Security() {}
 

@@ -113,7 +113,7 @@ class TlsTest {
         try (Socket raw = new Socket(listener.address().getAddress(), listener.address().getPort())) {
             raw.getOutputStream().write(new byte[] {0, 0, 0, 5, 1, 0, 1, 0, 0});
             raw.getOutputStream().flush();
-            drain(raw);
+            assertEquals(0, drain(raw), "not a byte back, not even a TLS alert");
         }
         waitFor(() -> !events.rejected.isEmpty());
         assertTrue(events.opened.isEmpty(), "never opened");
