@@ -70,7 +70,7 @@ class DeployFolderTest {
             Await.until(SCANNED, () -> lastSwap(node).contains(DEFAULT + upgrade + ","), () -> node.logLines("provider").toString());
             assertTrue(!node.logLines("deploy/: policy.retry " + upgrade + " replaces").isEmpty(), node.logLines("deploy").toString());
             Files.delete(upgraded);
-            Await.until(SCANNED, () -> lastSwap(node).contains(DEFAULT) && !lastSwap(node).contains(upgrade.toString()),
+            Await.until(SCANNED, () -> lastSwap(node).contains(DEFAULT + original + ","),
                 () -> node.logLines("provider").toString());
         }
     }
