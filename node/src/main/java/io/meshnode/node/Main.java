@@ -54,6 +54,9 @@ public final class Main {
         if (interactive()) {
             System.setProperty("org.osgi.framework.startlevel.beginning", "2");
         }
+        // This process is the node: mesh.core stops the framework cleanly on SIGTERM (NodeMain). Frameworks
+        // launched otherwise (Karaf, test runners) stop themselves.
+        System.setProperty("meshnode.stop.on.signal", "true");
 
         try {
             Class.forName("aQute.launcher.pre.EmbeddedLauncher")

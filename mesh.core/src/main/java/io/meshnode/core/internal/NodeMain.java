@@ -19,9 +19,10 @@ import org.osgi.service.component.annotations.Deactivate;
  * with what this callable returns when there is one, so {@code stop 0}, {@code exit} and Ctrl-D end
  * the process with status 0. When only this bundle is updated, it asks the launcher to wait for the
  * next callable instead of exiting.</li>
- * <li>A JVM shutdown hook, registered before the mesh can print its ready line, that stops the
- * framework on SIGTERM/SIGINT so components close their sockets and send their goodbyes (the
- * launcher itself would just let the JVM exit).</li>
+ * <li>In the node's own process ({@code meshnode.stop.on.signal=true}, set by node's Main), a JVM
+ * shutdown hook, registered before the mesh can print its ready line, that stops the framework on
+ * SIGTERM/SIGINT so components close their sockets and send their goodbyes (the launcher itself would
+ * just let the JVM exit).</li>
  * </ul>
  */
 @Component(immediate = true, service = Callable.class, property = "main.thread:Boolean=true")
@@ -37,16 +38,25 @@ public class NodeMain implements Callable<Integer> {
     @Activate
     public NodeMain(BundleContext context) {
         framework = context.getBundle(0);
-        hook = new Thread(this::stopFramework, "meshnode-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        // Only in the node's own process (node's Main sets the property): Karaf and test runners stop their
+        // framework themselves, and a test runner that calls System.exit from a bundle's thread would keep
+        // this hook waiting for a framework stop that waits for that very thread.
+        if (Boolean.parseBoolean(context.getProperty("meshnode.stop.on.signal"))) {
+            hook = new Thread(this::stopFramework, "meshnode-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+        } else {
+            hook = null;
+        }
     }
 
     @Deactivate
     void deactivate() {
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException e) {
-            // the JVM is shutting down: the hook is what is stopping us
+        if (hook != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // the JVM is shutting down: the hook is what is stopping us
+            }
         }
         stopped.countDown();
     }
