@@ -254,6 +254,8 @@ class SecurityIT {
             && !target.logLines("connected to " + two.get(1).shortId()).isEmpty(), () -> "" + Links.between(two));
         // From here on the mesh link must not drop (a cold JVM may need a second try while the mesh forms).
         List<List<String>> before = List.of(troubles(two, 0), troubles(two, 1));
+        List<String> link = Links.connections(two);
+        assertEquals(1, link.size(), link::toString);
 
         // A burst of 1000 connection attempts from one address; the first few stay open, silent.
         List<Socket> burst = new ArrayList<>();
@@ -311,6 +313,8 @@ class SecurityIT {
         Waits.until(Duration.ofSeconds(5), () -> !target.logLines("exceeds frame.max 4096").isEmpty(), target::log);
 
         assertEquals(1, Links.count(two), "the mesh link is untouched");
+        // The very same connection (both endpoints, ephemeral port included): not dropped and re-formed meanwhile.
+        Waits.until(Duration.ofSeconds(5), () -> link.equals(Links.connections(two)), () -> link + " then " + Links.connections(two));
         for (int i = 0; i < 2; i++) {
             assertEquals(before.get(i), troubles(two, i), two.get(i) + " lost the mesh link or missed heartbeats");
             assertTrue(two.get(i).alive());
