@@ -5,6 +5,8 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
+import io.meshnode.itest.mesh.Waits;
+
 /**
  * Waiting for conditions with a deadline. Conditions here start processes (ss, nft in a namespace), so
  * they are polled every 25 ms rather than every few milliseconds: measured times carry up to that much
@@ -17,26 +19,12 @@ final class Poll {
 
     /** @return how long it took */
     static Duration until(Duration timeout, BooleanSupplier condition, Supplier<?> describe) {
-        long start = System.nanoTime();
-        long deadline = start + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + timeout + ": " + describe.get());
-            }
-            LockSupport.parkNanos(INTERVAL_NANOS);
-        }
-        return Duration.ofNanos(System.nanoTime() - start);
+        return Waits.until(timeout, Duration.ofNanos(INTERVAL_NANOS), condition, describe);
     }
 
     /** Checks the condition throughout the period; fails at its first false. */
     static void during(Duration period, BooleanSupplier condition, Supplier<?> describe) {
-        long deadline = System.nanoTime() + period.toNanos();
-        do {
-            if (!condition.getAsBoolean()) {
-                throw new AssertionError(describe.get());
-            }
-            LockSupport.parkNanos(INTERVAL_NANOS);
-        } while (System.nanoTime() < deadline);
+        Waits.during(period, Duration.ofNanos(INTERVAL_NANOS), condition, describe);
     }
 
     /** Lets time pass that the scenario itself defines (a fault held for a set period), not a wait for a result. */
