@@ -30,9 +30,9 @@ public class BanCommands {
     private Bans service() {
         Bans b = bans;
         if (b == null) {
-            throw new IllegalStateException(UNAVAILABLE);
+            throw new CommandError.NotNow(UNAVAILABLE);
         }
-        return b;
+        return CommandError.operatorFacing(Bans.class, b);
     }
 
     @Descriptor("list the source addresses refused for misbehaving, soonest expiry first")

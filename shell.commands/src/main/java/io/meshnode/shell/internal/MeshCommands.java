@@ -73,7 +73,7 @@ public class MeshCommands {
         @Descriptor("every peer") @Parameter(names = "--all", presentValue = "true", absentValue = "false") boolean all,
         @Descriptor(REF) String... refs) {
         if (all == (refs.length > 0)) {
-            throw new IllegalArgumentException("name the peers to reconnect (" + REF + "), or give --all (not both)");
+            throw new CommandError.BadInput("name the peers to reconnect (" + REF + "), or give --all (not both)");
         }
         Mesh m = mesh();
         List<PeerDTO> before = new ArrayList<>();
@@ -149,10 +149,10 @@ public class MeshCommands {
             Duration rtt = m.ping(ref).toCompletableFuture().get(Math.max(1, timeout), TimeUnit.SECONDS);
             return new PingResult(m.peer(ref), rtt);
         } catch (TimeoutException e) {
-            throw new IllegalStateException("no pong from " + part(peer) + " within " + timeout + "s");
+            throw new CommandError.NotNow("no pong from " + part(peer) + " within " + timeout + "s");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            throw new IllegalStateException("ping " + part(peer) + ": " + (cause == null ? e : cause.getMessage()));
+            throw new CommandError.NotNow("ping " + part(peer) + ": " + (cause == null ? e : cause.getMessage()));
         }
     }
 
@@ -188,16 +188,16 @@ public class MeshCommands {
     private Mesh mesh() {
         Mesh m = mesh;
         if (m == null) {
-            throw new IllegalStateException(UNAVAILABLE);
+            throw new CommandError.NotNow(UNAVAILABLE);
         }
-        return m;
+        return CommandError.operatorFacing(Mesh.class, m);
     }
 
     static PeerState state(String text) {
         try {
             return PeerState.valueOf(text.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown peer state '" + text + "'; valid states: "
+            throw new CommandError.BadInput("unknown peer state '" + text + "'; valid states: "
                 + Arrays.stream(PeerState.values()).map(Enum::name).collect(Collectors.joining(", ")));
         }
     }

@@ -134,6 +134,7 @@ class GogoRuntimeTest {
         assertEquals("127.0.0.3:7801 is not a peer: nothing changed", run("disconnect 127.0.0.3:7801"));
         Exception e = assertThrows(IllegalArgumentException.class, () -> session.execute("disconnect 41d0"));
         assertEquals("no peer matches '41d0'", e.getMessage());
+        assertEquals("no peer matches '41d0'", e.toString(), "the console prints toString(): the message alone");
         String wholeId = "41d07a55e9c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9";
         assertEquals("node " + wholeId + " is not a peer: nothing changed", run("disconnect " + wholeId));
     }
