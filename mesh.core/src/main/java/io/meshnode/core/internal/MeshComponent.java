@@ -182,20 +182,20 @@ public class MeshComponent implements Mesh, Messaging, Bans {
     @Modified
     void modified(Config config, Map<String, Object> properties) {
         MeshSettings next = parse(config, properties);
+        Admission admission = parseAdmission(config, properties);
         if (next != null) {
             settings = next;
-            scheduler.execute(() -> {
-                engine.reconfigure(next);
+        }
+        // One task: peers and admission change together (see MeshEngine.reconfigure).
+        scheduler.execute(() -> {
+            engine.reconfigure(next, admission);
+            if (next != null) {
                 CompletableFuture<Void> waiting = reconfigured.getAndSet(null);
                 if (waiting != null) {
                     waiting.complete(null);
                 }
-            });
-        }
-        Admission admission = parseAdmission(config, properties);
-        if (admission != null) {
-            scheduler.execute(() -> engine.admission(admission));
-        }
+            }
+        });
     }
 
     private Admission parseAdmission(Config config, Map<String, Object> properties) {

@@ -130,8 +130,24 @@ final class MeshEngine {
 
     /** Applies {@code admit} and the ban policy; a live link to a node no longer admitted is closed. */
     void admission(Admission next) {
-        admission = next;
-        bans.policy(next.bans());
+        reconfigure(null, next);
+    }
+
+    /**
+     * Applies a changed etc/meshnode.mesh.cfg: peers and admission together, so that an edit that pins peers
+     * and narrows {@code admit} at once (or widens {@code admit} and unpins) closes no link on the way.
+     *
+     * @param next the new settings, or {@code null} if they did not parse (the previous ones stay)
+     * @param nextAdmission the new admission, or {@code null} if it did not parse
+     */
+    void reconfigure(MeshSettings next, Admission nextAdmission) {
+        if (nextAdmission != null) {
+            admission = nextAdmission;
+            bans.policy(nextAdmission.bans());
+        }
+        if (next != null) {
+            applySettings(next);
+        }
         enforceAdmission();
     }
 
@@ -175,6 +191,10 @@ final class MeshEngine {
     }
 
     void reconfigure(MeshSettings next) {
+        reconfigure(next, null);
+    }
+
+    private void applySettings(MeshSettings next) {
         MeshSettings previous = settings;
         settings = next;
         if (!previous.listen().equals(next.listen())) {
@@ -209,7 +229,6 @@ final class MeshEngine {
             }
         }
         wanted.values().forEach(this::addConfigured);
-        enforceAdmission();
     }
 
     void servicesChanged() {

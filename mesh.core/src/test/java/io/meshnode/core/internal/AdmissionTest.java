@@ -112,8 +112,7 @@ class AdmissionTest {
                 "admit", admit, "ban.after", "3", "ban.window", "10s", "ban.time", "1m");
             MeshComponent.Config c = Configs.of(MeshComponent.Config.class, cfg);
             ConfigValues v = ConfigValues.of(cfg, "meshnode.mesh");
-            engine.admission(Admission.parse(c, v));
-            engine.reconfigure(MeshSettings.parse(c, v));
+            engine.reconfigure(MeshSettings.parse(c, v), Admission.parse(c, v));
         }
     }
 
@@ -290,6 +289,30 @@ class AdmissionTest {
         PeerDTO unpinned = a.engine.peer("127.0.0.4:7800");
         assertFalse(unpinned.state == PeerState.CONNECTED, unpinned::toString);
         assertTrue(a.log.lines().stream().anyMatch(l -> l.contains("no longer admitted")), a.log.lines()::toString);
+    }
+
+    @Test
+    void pinningEveryPeerAndNarrowingAdmissionInOneEditClosesNothing() throws Exception {
+        tls();
+        Node b = new Node("b", "127.0.0.3:7800", "any", "");
+        Node a = new Node("a", "127.0.0.2:7800", "any", "127.0.0.3:7800");
+        clock.advance(500);
+        assertEquals(PeerState.CONNECTED, a.engine.peer("127.0.0.3:7800").state);
+        long since = a.engine.peer("127.0.0.3:7800").connectedSince;
+
+        a.configure("peers", b.pin());
+        clock.advance(500);
+        PeerDTO atA = a.engine.peer("127.0.0.3:7800");
+        assertEquals(PeerState.CONNECTED, atA.state);
+        assertEquals(since, atA.connectedSince, "the same link: never closed");
+
+        // And back: unpinning and widening to admit = any in one edit.
+        a.configure("any", "127.0.0.3:7800");
+        clock.advance(500);
+        atA = a.engine.peer("127.0.0.3:7800");
+        assertFalse(atA.pinned);
+        assertEquals(since, atA.connectedSince, "still the same link");
+        assertTrue(a.log.lines().stream().noneMatch(l -> l.contains("no longer admitted")), a.log.lines()::toString);
     }
 
     @Test
