@@ -186,11 +186,16 @@ class AdmissionTest {
 
     /** Opens a connection from {@code from} and sends one frame as soon as it is open. */
     private void misbehave(Node target, String from, byte[] frame) {
+        misbehave(target, from, connection -> connection.send(frame));
+    }
+
+    /** Opens a connection from {@code from} and does {@code onOpen} with it as soon as it is open. */
+    private void misbehave(Node target, String from, java.util.function.Consumer<Connection> onOpen) {
         CompletableFuture<Connection> c = net.transport().connect(target.listen, ConfigValues.parseEndpoint(from),
             new ConnectionHandler() {
                 @Override
                 public void opened(Connection connection) {
-                    connection.send(frame);
+                    onOpen.accept(connection);
                 }
 
                 @Override
@@ -321,21 +326,8 @@ class AdmissionTest {
         clock.advance(100);
         misbehave(a, "127.0.0.66:0", Protocol.refuse("no\nERROR [mesh.core] forged line"));
         misbehave(a, "127.0.0.66:0", Protocol.goodbye("ADMIN", "bye"));
-        CompletableFuture<Connection> abandoned = net.transport().connect(a.listen, ConfigValues.parseEndpoint("127.0.0.66:0"),
-            new ConnectionHandler() {
-                @Override
-                public void opened(Connection connection) {
-                    connection.close(CloseReason.ADMIN, "gone");
-                }
-
-                @Override
-                public void frame(Connection connection, byte[] f) {}
-
-                @Override
-                public void closed(Connection connection, CloseReason reason, String detail) {}
-            }).toCompletableFuture();
-        clock.advance(100);
-        assertTrue(abandoned.isDone());
+        misbehave(a, "127.0.0.66:0", connection -> connection.close(CloseReason.ADMIN, "gone")); // abandoned
+        clock.advance(50);
         List<BanDTO> bans = a.engine.bans();
         assertEquals(1, bans.size(), () -> bans + "\n" + a.log.lines());
         assertEquals(3, bans.get(0).offences);
