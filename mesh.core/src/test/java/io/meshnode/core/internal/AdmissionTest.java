@@ -350,6 +350,25 @@ class AdmissionTest {
     }
 
     @Test
+    void aReferenceIsAnIdAUniqueIdPrefixOrAnAddressAndAnythingElseSaysWhichPeersExist() throws Exception {
+        String one = "abcd" + "1".repeat(36);
+        String two = "abcd" + "2".repeat(36);
+        Node a = new Node("a", "127.0.0.2:7800", "peers", one + "@127.0.0.5:7800, " + two + "@127.0.0.6:7800");
+        assertEquals("127.0.0.5:7800", a.engine.peer(one).address);
+        assertEquals("127.0.0.6:7800", a.engine.peer("ABCD2").address, "a prefix, in any case");
+        assertEquals(one, a.engine.peer("127.0.0.5:7800").id);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> a.engine.peer("abcd"));
+        assertTrue(e.getMessage().startsWith("'abcd' is ambiguous: matches ") && e.getMessage().contains("127.0.0.5:7800")
+            && e.getMessage().contains("127.0.0.6:7800"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> a.engine.reconnect("ffff"));
+        assertEquals("no peer matches 'ffff' (known: abcd11111111@127.0.0.5:7800, abcd22222222@127.0.0.6:7800)", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> a.engine.peer("abc"));
+        assertTrue(e.getMessage().contains("too short"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> a.engine.peer("127.0.0.7:7800"));
+        assertTrue(e.getMessage().startsWith("no peer at 127.0.0.7:7800 (known: "), e.getMessage());
+    }
+
+    @Test
     void offencesOutsideTheWindowDoNotAddUp() throws Exception {
         Node a = new Node("a", "127.0.0.2:7800", "any", "");
         for (int i = 0; i < 5; i++) {
