@@ -165,6 +165,33 @@ class TlsTest {
     }
 
     @Test
+    void theOverallCapHoldsAcrossSourceAddresses() throws Exception {
+        NettyTransport server = transport(Map.of("unauthenticated.max", "3", "unauthenticated.per.address", "3",
+            "handshake.timeout", "10s"));
+        Recorder events = new Recorder(true);
+        Listener listener = server.listen(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), events);
+        List<Socket> held = new ArrayList<>();
+        try {
+            for (int i = 2; i <= 4; i++) { // three sources, one connection each: under any per-address cap
+                held.add(new Socket(listener.address().getAddress(), listener.address().getPort(),
+                    InetAddress.getByName("127.0.0." + i), 0));
+            }
+            waitFor(() -> server.unauthenticated() == 3);
+            try (Socket fourth = new Socket(listener.address().getAddress(), listener.address().getPort(),
+                InetAddress.getByName("127.0.0.5"), 0)) {
+                assertEquals(0, drain(fourth), "closed at once, not a byte back");
+            }
+            assertEquals(3, server.unauthenticated());
+            assertTrue(events.opened.isEmpty());
+        } finally {
+            for (Socket s : held) {
+                s.close();
+            }
+        }
+        waitFor(() -> server.unauthenticated() == 0);
+    }
+
+    @Test
     void aSourceTheHandlerRefusesIsClosedBeforeAnyHandshake() throws Exception {
         NettyTransport server = transport(Map.of());
         Recorder events = new Recorder(true) {
