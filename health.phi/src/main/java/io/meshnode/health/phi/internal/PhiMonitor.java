@@ -22,8 +22,9 @@ import io.meshnode.api.health.LinkObservation;
 /**
  * Phi-accrual health monitor. Ranked below the heartbeat monitor (0): installed, it waits until an
  * operator selects it with {@code health.target = (component.name=meshnode.health.phi)} in
- * etc/meshnode.mesh.cfg. (Not by a {@code service.ranking} in etc/meshnode.phi.cfg: .cfg values are
- * strings, and the framework ranks a service whose ranking is not an Integer as 0.)
+ * etc/meshnode.mesh.cfg, or ranks it above the heartbeat with {@code service.ranking = I"100"} in
+ * etc/meshnode.phi.cfg (FileInstall's typed value: a plain {@code 100} is a string, which the framework
+ * ranks as 0).
  */
 @Component(name = PhiMonitor.NAME, configurationPid = PhiMonitor.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL,
     property = "service.ranking:Integer=-10")
