@@ -22,9 +22,10 @@ import io.meshnode.api.health.LinkObservation;
 /**
  * Phi-accrual health monitor. Ranked below the heartbeat monitor (0): installed, it waits until an
  * operator selects it with {@code health.target = (component.name=meshnode.health.phi)} in
- * etc/meshnode.mesh.cfg, or ranks it above the heartbeat with {@code service.ranking = I"100"} in
+ * etc/meshnode.mesh.cfg (live), or ranks it above the heartbeat with {@code service.ranking = I"100"} in
  * etc/meshnode.phi.cfg (FileInstall's typed value: a plain {@code 100} is a string, which the framework
- * ranks as 0).
+ * ranks as 0). A ranking changed while the mesh has a monitor bound does not make the greedy reference
+ * rebind; it applies from the next start.
  */
 @Component(name = PhiMonitor.NAME, configurationPid = PhiMonitor.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL,
     property = "service.ranking:Integer=-10")
