@@ -3,19 +3,13 @@ package io.meshnode.itest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Dictionary;
-import java.util.EnumSet;
 import java.util.Enumeration;
 import java.util.Hashtable;
 
 import org.apache.sshd.client.SshClient;
-import org.apache.sshd.client.channel.ChannelExec;
-import org.apache.sshd.client.channel.ClientChannelEvent;
 import org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier;
 import org.apache.sshd.client.session.ClientSession;
 import org.junit.jupiter.api.Test;
@@ -61,13 +55,13 @@ class RemoteConsoleTest {
         client.start();
         try (ClientSession session = Await.until(TIMEOUT, () -> login(client, port), s -> s != null,
             "logged in to the SSH console on port " + port)) {
-            String[] status = exec(session, "mesh:status");
-            assertEquals("0", status[2], "exit status; stderr: " + status[1]);
-            assertTrue(status[0].contains("node " + mesh.node().id), status[0]);
+            SshCommand status = SshCommand.run(session, "mesh:status", TIMEOUT);
+            assertEquals(0, status.status(), "exit status; stderr: " + status.err());
+            assertTrue(status.out().contains("node " + mesh.node().id), status.out());
 
-            String[] unknown = exec(session, "mesh:peer no-such-peer");
-            assertEquals("1", unknown[2], "exit status; stdout: " + unknown[0]);
-            assertTrue(unknown[1].contains("no peer matches 'no-such-peer'"), unknown[1]);
+            SshCommand unknown = SshCommand.run(session, "mesh:peer no-such-peer", TIMEOUT);
+            assertEquals(1, unknown.status(), "exit status; stdout: " + unknown.out());
+            assertTrue(unknown.err().contains("no peer matches 'no-such-peer'"), unknown.err());
         } finally {
             client.stop();
             if (saved == null) {
@@ -87,22 +81,6 @@ class RemoteConsoleTest {
             return session;
         } catch (IOException e) {
             return null;
-        }
-    }
-
-    /** @return stdout, stderr and the exit status of one command */
-    private static String[] exec(ClientSession session, String command) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try (ChannelExec channel = session.createExecChannel(command)) {
-            channel.setOut(out);
-            channel.setErr(err);
-            channel.open().verify(TIMEOUT);
-            channel.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), TIMEOUT);
-            return new String[] {out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8),
-                String.valueOf(channel.getExitStatus())};
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

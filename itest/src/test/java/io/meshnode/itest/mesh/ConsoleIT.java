@@ -3,7 +3,6 @@ package io.meshnode.itest.mesh;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -13,18 +12,17 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.concurrent.ThreadLocalRandom;
 
 import org.apache.sshd.client.SshClient;
-import org.apache.sshd.client.channel.ChannelExec;
-import org.apache.sshd.client.channel.ClientChannelEvent;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
+
+import io.meshnode.itest.SshCommand;
 
 /**
  * The console as an operator meets it: node a runs the exported jar on a pseudo-terminal (util-linux
@@ -125,15 +123,9 @@ class ConsoleIT {
 
     /** Runs one command over SSH; it must exit with 0. */
     private static String exec(ClientSession session, String command) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (ChannelExec exec = session.createExecChannel(command)) {
-            exec.setOut(out);
-            exec.setErr(out);
-            exec.open().verify(STEP);
-            exec.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), STEP);
-            assertEquals(0, exec.getExitStatus(), command + ": " + out.toString(StandardCharsets.UTF_8));
-        }
-        return out.toString(StandardCharsets.UTF_8);
+        SshCommand run = SshCommand.run(session, command, STEP);
+        assertEquals(0, run.status(), command + ": " + run.out() + run.err());
+        return run.out() + run.err();
     }
 
     private static String java() {
