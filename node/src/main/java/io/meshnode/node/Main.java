@@ -54,7 +54,7 @@ public final class Main {
         if (interactive()) {
             System.setProperty("org.osgi.framework.startlevel.beginning", "2");
         }
-        // This process is the node: mesh.core stops the framework cleanly on SIGTERM (NodeMain). Frameworks
+        // This process is the node: node.runtime stops the framework cleanly on SIGTERM (NodeMain). Frameworks
         // launched otherwise (Karaf, test runners) stop themselves.
         System.setProperty("meshnode.stop.on.signal", "true");
 

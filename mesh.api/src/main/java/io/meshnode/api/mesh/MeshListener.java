@@ -15,4 +15,17 @@ public interface MeshListener {
      * @param previous its state before the change, {@code null} for a new peer
      */
     void peerChanged(PeerDTO peer, PeerState previous);
+
+    /**
+     * The mesh listens for peers: once it has bound its listen address at start, and again whenever it
+     * binds anew (the {@code listen} configuration changed, a transport came back, mesh.core was updated).
+     * The node runtime prints the node's ready line on the first call.
+     *
+     * @param nodeId this node's id
+     * @param address the bound address as {@code host:port}
+     * @since 1.3
+     */
+    default void listening(String nodeId, String address) {
+        // most listeners only follow peers
+    }
 }

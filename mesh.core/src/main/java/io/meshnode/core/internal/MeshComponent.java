@@ -55,6 +55,7 @@ import io.meshnode.api.retry.RetryPolicy;
 import io.meshnode.api.topology.NodeRole;
 import io.meshnode.api.topology.Topology;
 import io.meshnode.api.transport.Transport;
+import io.meshnode.internal.home.NodeHome;
 
 /**
  * The mesh: owns the peer table and binds transport, topology, health and retry dynamically and
@@ -122,7 +123,6 @@ public class MeshComponent implements Mesh, Messaging, Bans {
     private volatile ConfigurationAdmin configAdmin;
     private MeshEngine engine;
     private volatile MeshSettings settings;
-    private boolean announced;
     private BundleContext context;
     private RestartMarker restart;
 
@@ -604,11 +604,13 @@ public class MeshComponent implements Mesh, Messaging, Bans {
 
         @Override
         public void listening(String nodeId, InetSocketAddress address) {
-            if (!announced) {
-                announced = true;
-                // The public ready line: operators' scripts wait for exactly this text.
-                System.out.println("meshnode ready: node " + nodeId + " listening on " + ConfigValues.format(address));
-                System.out.flush();
+            String at = ConfigValues.format(address);
+            for (MeshListener l : listeners) {
+                try {
+                    l.listening(nodeId, at);
+                } catch (RuntimeException e) {
+                    log.error("mesh listener {} failed: {}", l, e.toString());
+                }
             }
         }
     }

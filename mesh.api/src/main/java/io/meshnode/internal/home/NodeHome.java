@@ -1,4 +1,4 @@
-package io.meshnode.core.internal;
+package io.meshnode.internal.home;
 
 import java.io.File;
 import java.nio.file.Path;
@@ -6,15 +6,15 @@ import java.nio.file.Path;
 import org.osgi.framework.BundleContext;
 
 /** Where the node keeps its files: {@code meshnode.home} ({@code etc/}, {@code data/}), or the bundle's data area in a bare framework. */
-final class NodeHome {
-    static final String PROPERTY = "meshnode.home";
+public final class NodeHome {
+    public static final String PROPERTY = "meshnode.home";
 
     private NodeHome() {}
 
     /** In Apache Karaf without {@code meshnode.home}: Karaf's own base folder, so etc/meshnode.*.cfg sit in Karaf's etc/. */
-    static final String KARAF_BASE = "karaf.base";
+    public static final String KARAF_BASE = "karaf.base";
 
-    static Path home(BundleContext context) {
+    public static Path home(BundleContext context) {
         String home = context.getProperty(PROPERTY);
         if (home == null || home.isBlank()) {
             home = context.getProperty(KARAF_BASE);
@@ -22,7 +22,7 @@ final class NodeHome {
         return home == null || home.isBlank() ? null : Path.of(home).toAbsolutePath();
     }
 
-    static Path data(BundleContext context) {
+    public static Path data(BundleContext context) {
         Path home = home(context);
         if (home != null) {
             return home.resolve("data");

@@ -1,4 +1,4 @@
-package io.meshnode.core.internal;
+package io.meshnode.runtime.internal;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -7,7 +7,7 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleEvent;
 import org.osgi.framework.BundleException;
-import org.osgi.framework.BundleListener;
+import org.osgi.framework.SynchronousBundleListener;
 import org.osgi.framework.startlevel.BundleStartLevel;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -16,16 +16,27 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
 
+import io.meshnode.internal.home.NodeHome;
+
 /**
  * A newer version of a platform bundle dropped into {@code deploy/} replaces the running one. FileInstall
  * installs it as a second bundle (another version of the same symbolic name), whose services would rank
  * equal to the running ones and lose; once it has started, the older version is stopped (transiently) so
  * that every consumer rebinds to the new services — the same swap as {@code update}. When the jar is
- * removed again, the older version is started again. mesh.core itself is not replaced this way: two meshes
- * with one identity cannot run side by side; {@code update <id> <jar>} restarts it in place.
+ * removed again, the older version is started again.
+ * <p>
+ * A bundle whose manifest says {@code Meshnode-Upgrade: stop-first} (mesh.core: two meshes with one identity
+ * and one listen address cannot run side by side) is swapped the other way round: the older version is
+ * stopped while the newer one is still {@code STARTING} (this listener is synchronous, and Declarative
+ * Services activates components only once the bundle has started), so the new version starts alone, exactly
+ * as after {@code update <id> <jar>}.
  */
 @Component(immediate = true)
-public class DeployUpgrades implements BundleListener {
+public class DeployUpgrades implements SynchronousBundleListener {
+    /** The manifest header that asks for the older version to be stopped before the newer one starts. */
+    static final String UPGRADE_HEADER = "Meshnode-Upgrade";
+    static final String STOP_FIRST = "stop-first";
+
     private final BundleContext context;
     private final Logger log;
     private final Path deploy;
@@ -60,7 +71,9 @@ public class DeployUpgrades implements BundleListener {
     @Override
     public void bundleChanged(BundleEvent event) {
         Bundle b = event.getBundle();
-        if (event.getType() == BundleEvent.STARTED && deployed(b)) {
+        if (event.getType() == BundleEvent.STARTING && deployed(b) && stopFirst(b)) {
+            replaceOlder(b);
+        } else if (event.getType() == BundleEvent.STARTED && deployed(b) && !stopFirst(b)) {
             replaceOlder(b);
         } else if (event.getType() == BundleEvent.UNINSTALLED && deployed(b)) {
             restoreOlder(b);
@@ -72,12 +85,6 @@ public class DeployUpgrades implements BundleListener {
             if (o == b || !b.getSymbolicName().equals(o.getSymbolicName()) || o.getVersion().compareTo(b.getVersion()) >= 0
                 || o.getState() != Bundle.ACTIVE) {
                 continue;
-            }
-            if (o.getBundleId() == context.getBundle().getBundleId()) {
-                log.warn("deploy/: {} {} cannot replace the running mesh side by side; stopping it. Update mesh.core in place: update {} <jar>",
-                    b.getSymbolicName(), b.getVersion(), o.getBundleId());
-                stop(b);
-                return;
             }
             log.info("deploy/: {} {} replaces {} (bundle {}, stopped until the jar is removed)", b.getSymbolicName(),
                 b.getVersion(), o.getVersion(), o.getBundleId());
@@ -105,6 +112,10 @@ public class DeployUpgrades implements BundleListener {
                 newest.getSymbolicName(), newest.getVersion());
             start(newest);
         }
+    }
+
+    private static boolean stopFirst(Bundle b) {
+        return STOP_FIRST.equals(b.getHeaders().get(UPGRADE_HEADER));
     }
 
     private boolean deployed(Bundle b) {

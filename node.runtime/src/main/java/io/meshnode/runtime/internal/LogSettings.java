@@ -1,4 +1,4 @@
-package io.meshnode.core.internal;
+package io.meshnode.runtime.internal;
 
 import java.util.Locale;
 

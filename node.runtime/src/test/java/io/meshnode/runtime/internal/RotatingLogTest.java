@@ -1,4 +1,4 @@
-package io.meshnode.core.internal;
+package io.meshnode.runtime.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

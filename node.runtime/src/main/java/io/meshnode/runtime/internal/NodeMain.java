@@ -1,4 +1,4 @@
-package io.meshnode.core.internal;
+package io.meshnode.runtime.internal;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;

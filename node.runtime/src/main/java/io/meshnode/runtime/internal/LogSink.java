@@ -1,4 +1,4 @@
-package io.meshnode.core.internal;
+package io.meshnode.runtime.internal;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -32,6 +32,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 import io.meshnode.api.config.ConfigException;
 import io.meshnode.api.config.ConfigValues;
+import io.meshnode.internal.home.NodeHome;
 
 /**
  * Writes the OSGi log where an operator looks: entries at the configured level and above to
@@ -97,7 +98,7 @@ public class LogSink implements LogListener {
         }
         applyLevel();
         if (before.level() != next.level()) {
-            write(LogLevel.INFO, "mesh.core", "log level changed from " + before.level() + " to " + next.level());
+            write(LogLevel.INFO, "node.runtime", "log level changed from " + before.level() + " to " + next.level());
         }
     }
 
@@ -155,8 +156,8 @@ public class LogSink implements LogListener {
         } catch (ConfigException e) {
             // The Log Service may be what is misconfigured: say it where it is seen for sure.
             String line = e.getMessage() + "; keeping the previous log configuration";
-            console.println("ERROR [mesh.core] " + line);
-            write(LogLevel.ERROR, "mesh.core", line);
+            console.println("ERROR [node.runtime] " + line);
+            write(LogLevel.ERROR, "node.runtime", line);
             return null;
         }
     }
