@@ -66,6 +66,24 @@ final class PeerNode implements AutoCloseable {
         return null;
     }
 
+    /** @return the process id, to tell that a swap happened in the same process */
+    long pid() {
+        return process.pid();
+    }
+
+    /** Sends SIGTERM and waits for the process to end. @return its exit status, or -1 if it did not end in time */
+    int terminate(java.time.Duration within) throws InterruptedException {
+        process.destroy();
+        return process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+    }
+
+    /** @return lines of the node's standard output containing every fragment */
+    List<String> outLines(String... fragments) {
+        return read(home.resolve("stdout.txt")).stream()
+            .filter(l -> List.of(fragments).stream().allMatch(l::contains))
+            .toList();
+    }
+
     /** @return lines of the node's log containing every fragment */
     List<String> logLines(String... fragments) {
         return read(home.resolve("data/log/meshnode.log")).stream()

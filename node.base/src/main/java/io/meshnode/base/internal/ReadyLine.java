@@ -1,10 +1,16 @@
-package io.meshnode.runtime.internal;
+package io.meshnode.base.internal;
 
 import java.io.PrintStream;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+
+import io.meshnode.api.mesh.Mesh;
+import io.meshnode.api.mesh.NodeDTO;
 
 import io.meshnode.api.mesh.MeshListener;
 import io.meshnode.api.mesh.PeerDTO;
@@ -27,6 +33,23 @@ public class ReadyLine implements MeshListener {
 
     ReadyLine(PrintStream out) {
         this.out = out;
+    }
+
+    /** A mesh that listened before this listener was registered (e.g. Karaf started it first) told nobody. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    void bindMesh(Mesh mesh) {
+        try {
+            NodeDTO node = mesh.node();
+            if (node.listening) {
+                listening(node.id, node.listen);
+            }
+        } catch (RuntimeException e) {
+            // not up yet: its listening event follows
+        }
+    }
+
+    void unbindMesh(Mesh mesh) {
+        // nothing kept
     }
 
     @Override

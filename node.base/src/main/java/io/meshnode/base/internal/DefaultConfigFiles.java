@@ -1,4 +1,4 @@
-package io.meshnode.config.internal;
+package io.meshnode.base.internal;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,0 +1,93 @@
+package io.meshnode.itest.swap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Version;
+import org.osgi.test.common.annotation.InjectBundleContext;
+
+/**
+ * The node runtime outlives the mesh: a newer mesh.core dropped into {@code deploy/} of a node process replaces
+ * the running one in that process (its peer sees a goodbye that is no failure and gets its link back), the log
+ * file records the whole swap, removing the jar brings the original back, and a SIGTERM in the middle of a swap
+ * still stops the node cleanly.
+ */
+class MeshCoreDeployTest {
+    private static final Duration READY = Duration.ofSeconds(60);
+    private static final Duration SWAP = Duration.ofSeconds(30);
+
+    @Test
+    void aNewerMeshCoreInDeployReplacesTheRunningOneAndTheOlderComesBack(@InjectBundleContext BundleContext context,
+        @TempDir Path tmp) throws Exception {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        String net = "127." + r.nextInt(201, 250) + "." + r.nextInt(1, 250) + ".";
+        int port = r.nextInt(20_000, 40_000);
+        String a = net + "31:" + port;
+        String b = net + "32:" + port;
+        Path jar = Path.of(context.getProperty("meshnode.itest.jar"));
+        try (PeerNode nodeA = new PeerNode(tmp.resolve("a"), a).with("mesh", "listen", a).with("mesh", "peers", b);
+            PeerNode nodeB = new PeerNode(tmp.resolve("b"), b).with("mesh", "listen", b).with("mesh", "peers", a)) {
+            nodeA.start(jar);
+            nodeB.start(jar);
+            Await.until(READY, () -> nodeA.readyId() != null && nodeB.readyId() != null, () -> "ready lines");
+            Await.until(READY, () -> connections(nodeB, a) == 1, () -> nodeB.logLines(a).toString());
+            long pid = nodeA.pid();
+
+            Path original = Await.builtJar(context, "mesh.core", "mesh.core");
+            Version upgrade = Rebuilt.next(Rebuilt.version(original), "upgrade");
+            Path dropped = nodeA.home.resolve("deploy").resolve("mesh.core-upgrade.jar");
+            place(Rebuilt.withVersion(original, upgrade), dropped);
+            Await.until(SWAP, () -> !nodeA.logLines("deploy/: mesh.core " + upgrade + " replaces").isEmpty()
+                && connections(nodeB, a) == 2, () -> nodeA.logLines("mesh").toString() + nodeB.logLines(a));
+            assertEquals(pid, nodeA.pid(), "same process");
+            assertTrue(nodeA.alive());
+            // The whole swap is in the one log file: the old mesh's goodbye, the new mesh's start and link.
+            assertTrue(!nodeA.logLines("the mesh restarted while the node stayed up").isEmpty(), nodeA.logLines("mesh").toString());
+            assertTrue(!nodeB.logLines("link to", a, "closed: ADMIN", "mesh restarting").isEmpty(), nodeB.logLines(a).toString());
+            assertEquals(1, nodeA.outLines("meshnode ready:").size(), "the ready line is printed once per process");
+
+            Files.delete(dropped);
+            Await.until(SWAP, () -> !nodeA.logLines("removed from deploy/: starting mesh.core").isEmpty()
+                && connections(nodeB, a) == 3, () -> nodeA.logLines("mesh").toString() + nodeB.logLines(a));
+            assertTrue(nodeB.logLines("link to", a, "lost").isEmpty(), "no failure seen by the peer: " + nodeB.logLines(a));
+
+            // SIGTERM while the next swap is under way: the node still stops cleanly, saying goodbye.
+            place(Rebuilt.withVersion(original, upgrade), dropped);
+            Await.until(SWAP, () -> nodeA.logLines("deploy/: mesh.core " + upgrade + " replaces").size() == 2,
+                () -> nodeA.logLines("deploy").toString());
+            int status = nodeA.terminate(Duration.ofSeconds(20));
+            assertTrue(status == 0 || status == 143, "exit status " + status);
+            assertTrue(!nodeA.outLines("meshnode stopped").isEmpty(), "clean stop: " + nodeA.outLines(""));
+            // Every link the peer saw is closed, each with a goodbye.
+            Await.until(SWAP, () -> closes(nodeB, a) == connections(nodeB, a), () -> nodeB.logLines(a).toString());
+            assertTrue(nodeB.logLines("link to", a, "lost").isEmpty(), "no failure seen by the peer: " + nodeB.logLines(a));
+        }
+    }
+
+    /** @return how many times {@code node} has connected to the peer at {@code address} */
+    private static int connections(PeerNode node, String address) {
+        return node.logLines("connected to", address).size();
+    }
+
+    private static int closes(PeerNode node, String address) {
+        return node.logLines("link to", address, "closed:").size() + node.logLines("link to", address, "lost").size();
+    }
+
+    private static void place(InputStream content, Path target) throws Exception {
+        Path part = target.resolveSibling(target.getFileName() + ".part");
+        try (InputStream in = content) {
+            Files.copy(in, part, StandardCopyOption.REPLACE_EXISTING);
+        }
+        Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}
