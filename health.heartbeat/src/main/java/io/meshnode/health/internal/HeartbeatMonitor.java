@@ -18,6 +18,7 @@ import io.meshnode.api.config.ConfigException;
 import io.meshnode.api.config.ConfigValues;
 import io.meshnode.api.health.HealthDecision;
 import io.meshnode.api.health.HealthMonitor;
+import io.meshnode.api.health.HeartbeatRules;
 import io.meshnode.api.health.LinkObservation;
 
 /** Ping every interval; any frame within the timeout counts as an answer; N misses in a row fail the link. */
@@ -41,7 +42,7 @@ public class HeartbeatMonitor implements HealthMonitor {
     }
 
     private final Logger log;
-    private volatile Heartbeat heartbeat = new Heartbeat(Duration.ofSeconds(30), Duration.ofSeconds(10), 3);
+    private volatile HeartbeatRules heartbeat = HeartbeatRules.DEFAULTS;
 
     @Activate
     public HeartbeatMonitor(@Reference(service = LoggerFactory.class) Logger log, Config config,
@@ -54,7 +55,7 @@ public class HeartbeatMonitor implements HealthMonitor {
     void modified(Config config, Map<String, Object> properties) {
         ConfigValues v = ConfigValues.of(properties, PID);
         try {
-            heartbeat = new Heartbeat(v.positiveDuration("interval", config.interval()),
+            heartbeat = new HeartbeatRules(v.positiveDuration("interval", config.interval()),
                 v.positiveDuration("timeout", config.timeout()), v.integer("missed", config.missed(), 1, 1000));
         } catch (ConfigException e) {
             log.error("{}; keeping the previous heartbeat configuration", e.getMessage());

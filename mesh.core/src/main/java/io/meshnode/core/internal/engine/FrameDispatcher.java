@@ -1,0 +1,96 @@
+package io.meshnode.core.internal.engine;
+
+import java.time.Duration;
+
+import org.osgi.service.log.Logger;
+
+import io.meshnode.api.transport.CloseReason;
+import io.meshnode.api.transport.Connection;
+import io.meshnode.core.internal.wire.Frame;
+import io.meshnode.core.internal.wire.Frame.Data;
+import io.meshnode.core.internal.wire.Frame.Goodbye;
+import io.meshnode.core.internal.wire.Frame.Hello;
+import io.meshnode.core.internal.wire.Frame.Ping;
+import io.meshnode.core.internal.wire.Frame.Pong;
+import io.meshnode.core.internal.wire.Frame.Refuse;
+import io.meshnode.core.internal.wire.Protocol;
+import io.meshnode.core.internal.wire.ProtocolException;
+
+/**
+ * Every frame a peer sends, on the mesh thread: parsed by the one parser, then handed to the room that owns it.
+ * Before its hello a connection may send only a hello (or refuse); anything else, and any frame that does not
+ * parse, closes that connection and counts an offence against an inbound source.
+ */
+final class FrameDispatcher {
+    private final Scheduler clock;
+    private final Logger log;
+    private final LinkIo io;
+    private final HealthDriver health;
+    private final LinkLifecycle lifecycle;
+    private final Events events;
+
+    FrameDispatcher(Scheduler clock, Logger log, LinkIo io, HealthDriver health, LinkLifecycle lifecycle, Events events) {
+        this.clock = clock;
+        this.log = log;
+        this.io = io;
+        this.health = health;
+        this.lifecycle = lifecycle;
+        this.events = events;
+    }
+
+    void frame(Connection c, byte[] bytes) {
+        Link l = io.get(c);
+        if (l == null || l.closing) {
+            return;
+        }
+        l.countIn(bytes.length + LinkIo.FRAME_OVERHEAD);
+        health.frameArrived(l);
+        try {
+            if (l.hello == null && bytes.length > 0 && bytes[0] != Protocol.HELLO && bytes[0] != Protocol.REFUSE) {
+                // Nothing but the hello (or a refusal) is parsed, let alone answered, before the hello.
+                throw new ProtocolException(bytes[0] == Protocol.GOODBYE ? "goodbye before its hello"
+                    : "frame type " + bytes[0] + " before the hello");
+            }
+            Frame f = Protocol.parse(bytes);
+            if (f instanceof Hello h) {
+                lifecycle.hello(l, h);
+            } else if (f instanceof Refuse r) {
+                refused(l, r);
+            } else if (f instanceof Goodbye g) {
+                l.remoteGoodbye = g;
+            } else if (f instanceof Ping p) {
+                io.send(l, Protocol.pong(p)); // from the mesh thread: a wedged mesh stops looking alive
+            } else if (f instanceof Pong p) {
+                pong(l, p);
+            } else if (f instanceof Data d) {
+                l.peer.messagesIn++;
+                events.message(l.hello.id(), d.topic(), d.payload());
+            }
+        } catch (ProtocolException | RuntimeException e) {
+            // A parser that throws anything else met input it did not foresee: still that link's fault only.
+            log.warn("protocol error from {}: {}; closing that connection", l.describe(), e.getMessage());
+            lifecycle.offence(l, CloseReason.PROTOCOL_ERROR, e.getMessage());
+            l.conn.close(CloseReason.PROTOCOL_ERROR, e.getMessage());
+        }
+    }
+
+    private void refused(Link l, Refuse r) {
+        if (l.hello == null && l.dial == null) {
+            // A dialer sends its hello first: a refusal before it is noise.
+            lifecycle.offence(l, CloseReason.PROTOCOL_ERROR, "refuse before its hello");
+        }
+        log.warn("{} refused the connection: {}", l.describe(), r.reason());
+        l.conn.close(CloseReason.REFUSED, "refused by peer: " + r.reason());
+    }
+
+    private void pong(Link l, Pong p) {
+        health.pong(l, p.nonce(), p.sentNanos());
+        Link.OperatorPing op = l.operatorPings.remove(p.nonce());
+        if (op != null) {
+            op.timeout().cancel();
+            long micros = (clock.nanoTime() - op.sentNanos()) / 1_000;
+            l.rtt(micros);
+            op.result().complete(Duration.ofNanos(micros * 1_000));
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package io.meshnode.core.internal.engine;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import org.osgi.service.log.Logger;
+
+import io.meshnode.api.transport.CloseReason;
+import io.meshnode.api.transport.Connection;
+import io.meshnode.core.internal.wire.Protocol;
+
+/** The open connections and everything written to them: frames, refusals, goodbyes. Confined to the mesh thread. */
+final class LinkIo {
+    /** The length prefix a framed transport adds; counted so byte counters come close to what crossed the wire. */
+    static final int FRAME_OVERHEAD = 4;
+
+    private final Logger log;
+    private final Map<Connection, Link> links = new IdentityHashMap<>();
+
+    LinkIo(Logger log) {
+        this.log = log;
+    }
+
+    Link opened(Connection c, Dial dial) {
+        Link l = new Link(c, dial);
+        links.put(c, l);
+        if (dial != null) {
+            dial.link = l;
+        }
+        return l;
+    }
+
+    Link get(Connection c) {
+        return links.get(c);
+    }
+
+    Link remove(Connection c) {
+        return links.remove(c);
+    }
+
+    Collection<Link> all() {
+        return links.values();
+    }
+
+    CompletionStage<Void> send(Link l, byte[] frame) {
+        l.countOut(frame.length + FRAME_OVERHEAD);
+        return l.conn.send(frame);
+    }
+
+    void refuse(Link l, String reason) {
+        log.warn("refusing {}: {}", l.describe(), reason);
+        sendThenClose(l, Protocol.refuse(reason), CloseReason.REFUSED, reason);
+    }
+
+    void goodbye(Link l, CloseReason reason, String detail) {
+        sendThenClose(l, Protocol.goodbye(reason.name(), detail), reason, detail);
+    }
+
+    /**
+     * Says goodbye on every link not closing yet, each link asked to redial or not by {@code redial}.
+     *
+     * @return completes when every goodbye has been written (or failed)
+     */
+    CompletableFuture<Void> leaveAll(CloseReason reason, String detail, boolean redial) {
+        List<CompletableFuture<?>> sent = new ArrayList<>();
+        for (Link l : List.copyOf(links.values())) {
+            if (l.closing) {
+                continue;
+            }
+            if (redial) {
+                l.afterClose = Link.AfterClose.REDIAL;
+            }
+            goodbye(l, reason, detail);
+            sent.add(l.goodbyeSent.exceptionally(e -> null));
+        }
+        return CompletableFuture.allOf(sent.toArray(new CompletableFuture<?>[0]));
+    }
+
+    private void sendThenClose(Link l, byte[] frame, CloseReason reason, String detail) {
+        if (l.closing) {
+            return;
+        }
+        l.closing = true;
+        l.cancelTimers();
+        CompletableFuture<Void> sent = new CompletableFuture<>();
+        l.goodbyeSent = sent;
+        send(l, frame).whenComplete((v, e) -> {
+            l.conn.close(reason, detail);
+            sent.complete(null);
+        });
+    }
+}

@@ -1,0 +1,275 @@
+package io.meshnode.core.internal.engine;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.security.PublicKey;
+import java.time.Instant;
+import java.util.Locale;
+
+import org.osgi.service.log.Logger;
+
+import io.meshnode.api.config.ConfigValues;
+import io.meshnode.api.mesh.BanDTO;
+import io.meshnode.api.mesh.PeerState;
+import io.meshnode.api.transport.CloseReason;
+import io.meshnode.api.transport.Connection;
+import io.meshnode.core.internal.config.KnownPeers;
+import io.meshnode.core.internal.security.BanList;
+import io.meshnode.core.internal.security.Identity;
+import io.meshnode.core.internal.security.Security;
+import io.meshnode.core.internal.wire.Frame.Hello;
+import io.meshnode.core.internal.wire.Protocol;
+import io.meshnode.core.internal.wire.ProtocolException;
+
+/**
+ * A connection from open to close: the hello sent on open, the peer's hello applied (through
+ * {@link Handshake}), the live link chosen (through {@link LinkArbiter}), and on close the peer's next step
+ * (through {@link CloseClassifier}). Offences of inbound sources are counted here.
+ */
+final class LinkLifecycle {
+    private final Scheduler clock;
+    private final Logger log;
+    private final NodeState node;
+    private final PeerTable table;
+    private final LinkIo io;
+    private final Handshake handshake;
+    private final DialPlanner planner;
+    private final HealthDriver health;
+    private final PeerReporter reporter;
+    private final Plugins plugins;
+    private final BanList bans;
+    private final KnownPeers known;
+
+    LinkLifecycle(Scheduler clock, Logger log, NodeState node, PeerTable table, LinkIo io, Handshake handshake,
+        DialPlanner planner, HealthDriver health, PeerReporter reporter, Plugins plugins, BanList bans, KnownPeers known) {
+        this.clock = clock;
+        this.log = log;
+        this.node = node;
+        this.table = table;
+        this.io = io;
+        this.handshake = handshake;
+        this.planner = planner;
+        this.health = health;
+        this.reporter = reporter;
+        this.plugins = plugins;
+        this.bans = bans;
+        this.known = known;
+    }
+
+    void opened(Connection c, Dial dial) {
+        Link l = io.opened(c, dial);
+        if (node.stopped) {
+            c.close(CloseReason.SHUTDOWN, "node shutting down");
+            return;
+        }
+        if (dial != null) {
+            if (!dial.current() || !table.contains(dial.peer)) {
+                // Removed from the configuration, or dialed again through a new transport, while TCP connected.
+                io.goodbye(l, CloseReason.ADMIN, "this dial was abandoned");
+                return;
+            }
+            l.peer = dial.peer;
+            if (dial.peer.phase instanceof Phase.Dialing d) {
+                PeerState before = d.shown();
+                dial.peer.phase = new Phase.Dialing(dial, PeerState.HANDSHAKING);
+                reporter.changed(dial.peer, before);
+            }
+        }
+        io.send(l, Protocol.hello(node.identity.id(), node.settings.role(), node.advertised()));
+    }
+
+    void hello(Link l, Hello h) throws ProtocolException {
+        if (l.hello != null) {
+            throw new ProtocolException("second hello");
+        }
+        l.claimedId = h.id();
+        Handshake.Decision d = handshake.decide(l, h);
+        if (d instanceof Handshake.Refuse r) {
+            if (r.offence() != null) {
+                offence(l, CloseReason.REFUSED, r.offence());
+            }
+            io.refuse(l, r.reason());
+        } else if (d instanceof Handshake.SelfLink s) {
+            io.refuse(l, "self-connection: node " + h.id() + " reached itself");
+            if (s.parked() != null) {
+                Peer p = s.parked();
+                PeerState before = p.phase.shown();
+                p.cancelTimer();
+                p.record(CloseReason.REFUSED, "this endpoint is the node itself", clock.wallClock());
+                p.phase = new Phase.Idle(PeerState.PARKED);
+                p.cause = "this endpoint is the node itself";
+                log.error("configured peer {} is this node itself; parked", ConfigValues.format(p.endpoint));
+                reporter.changed(p, before);
+            }
+        } else if (d instanceof Handshake.RefuseAndProbe r) {
+            io.refuse(l, r.reason());
+            if (r.peer().phase.shown() == PeerState.PARKED) {
+                planner.revive(r.peer(), "a node claiming its endpoint dialed in");
+            }
+        } else if (d instanceof Handshake.Accept a) {
+            accept(l, h, a);
+        }
+    }
+
+    private void accept(Link l, Hello h, Handshake.Accept a) {
+        Peer p = a.peer();
+        if (a.created()) {
+            table.add(p);
+            reporter.changed(p, null);
+        }
+        if (l.peer == null) {
+            l.attribute(p);
+        }
+        if (p.id != null && !p.id.equals(h.id())) {
+            log.info("peer at {} has a new identity: {} (was {})", ConfigValues.format(p.endpoint), h.id(), p.id);
+        }
+        p.id = h.id();
+        p.role = h.role();
+        p.authentication = l.conn.security() + ", " + a.authentication() + (p.pinned ? ", pinned id" : ", admit = any");
+        PublicKey key = l.conn.peerKey();
+        p.keyFingerprint = key == null ? null : Identity.fingerprint(key);
+        learn(p);
+        l.hello = h;
+        l.conn.established();
+        if (!l.conn.isOpen()) {
+            // The transport closed it (its handshake timeout) while this hello waited for the mesh thread: its
+            // close event follows. Adopting it would replace a live link with a dead one.
+            log.debug("{}: hello arrived after the transport closed the connection", l.describe());
+            return;
+        }
+        l.connectedAt = clock.now();
+        adopt(l);
+    }
+
+    /** Makes a handshaken link the peer's live link, or resolves it against the one already live. */
+    private void adopt(Link l) {
+        Peer p = l.peer;
+        PeerState before = p.phase.shown();
+        Link current = p.live();
+        Dial pending = p.dial() == l.dial ? null : p.dial();
+        if (current != null && current != l) {
+            Link keep = LinkArbiter.keep(current, l, plugins.keepsOutbound(node.identity.id(), p.id));
+            Link drop = keep == l ? current : l;
+            log.debug("duplicate connection to {}: keeping #{} ({}), closing #{}", p, keep.conn.id(), keep.direction(),
+                drop.conn.id());
+            if (keep == current) {
+                p.phase = new Phase.Connected(current, pending);
+                io.goodbye(drop, CloseReason.DUPLICATE, "duplicate connection, keeping #" + keep.conn.id());
+                return;
+            }
+            p.phase = new Phase.Idle(PeerState.IDLE); // the old link is no longer the peer's
+            io.goodbye(drop, CloseReason.DUPLICATE, "duplicate connection, keeping #" + keep.conn.id());
+        }
+        p.cancelTimer();
+        p.phase = new Phase.Connected(l, pending);
+        p.connectedSince = clock.wallClock();
+        log.info("connected to {} ({}, {})", p, l.direction().name().toLowerCase(Locale.ROOT), p.role.label());
+        p.cause = "handshake completed (" + l.direction().name().toLowerCase(Locale.ROOT) + ")";
+        health.started(l);
+        reporter.changed(p, before);
+    }
+
+    void closed(Connection c, CloseReason reason, String detail) {
+        Link l = io.remove(c);
+        if (l == null) {
+            return;
+        }
+        l.closing = true;
+        l.cancelTimers();
+        if (Security.isOffence(reason)) {
+            offence(l, reason, detail);
+        } else if (l.hello == null && (reason == CloseReason.REMOTE_CLOSED || reason == CloseReason.IO_ERROR)) {
+            offence(l, reason, "abandoned its handshake: " + detail); // counted for inbound connections only
+        }
+        Peer p = l.peer;
+        if (p == null) {
+            log.debug("{} closed before its hello: {} {}", l.describe(), reason, detail);
+            return;
+        }
+        PeerState before = p.phase.shown();
+        boolean wasLive = p.live() == l;
+        boolean wasDial = l.dial != null && l.dial.current();
+        if (!wasLive && !wasDial) {
+            if (l.hello == null && reason.isFailure() && l.dial == null) {
+                log.debug("inbound handshake from {} failed: {} {}", l.describe(), reason, detail);
+            }
+            return; // a duplicate that lost, an abandoned dial: the peer's phase is someone else's
+        }
+        if (wasDial && p.live() != null) {
+            p.phase = new Phase.Connected(p.live(), null); // our dial lost to the live link
+            reporter.changed(p, before);
+            return;
+        }
+        boolean unstable = !wasLive || clock.now() - l.connectedAt < plugins.stableAfter().toMillis();
+        if (unstable && !reason.isFailure() && l.afterClose == Link.AfterClose.DECIDE) {
+            p.quickCloses++;
+        }
+        CloseClassifier.Outcome o = CloseClassifier.classify(reason, detail, l.remoteGoodbye, l.afterClose, p.quickCloses,
+            unstable);
+        p.phase = new Phase.Idle(before == PeerState.PARKED ? PeerState.PARKED : PeerState.IDLE);
+        if (wasLive) {
+            p.record(o.reason(), o.detail(), clock.wallClock());
+        }
+        if (node.stopped || !table.contains(p)) {
+            reporter.changed(p, before);
+            return;
+        }
+        switch (o.step()) {
+            case REDIAL -> {
+                if (wasLive) {
+                    log.info("link to {} closed: {} {}; reconnecting at once", p, o.reason(), o.detail());
+                }
+                p.cause = l.redialCause;
+                planner.redialNow(p);
+            }
+            case FAILURE -> {
+                if (wasLive) {
+                    log.info("link to {} lost: {} {}", p, o.reason(), o.detail());
+                }
+                planner.failed(p, o.reason(), o.detail());
+            }
+            case FIRST_CONTACT -> {
+                if (wasLive) {
+                    log.info("link to {} closed: {} {}", p, o.reason(), o.detail());
+                    p.cause = ("link closed: " + o.reason() + " " + (o.detail() == null ? "" : o.detail())).trim();
+                }
+                planner.plan(p, false);
+            }
+        }
+        reporter.changed(p, before);
+    }
+
+    /**
+     * Counts one offence against the source of an inbound connection, once per connection. Outbound links
+     * are ours: a misbehaving peer we dial is handled by the retry policy, and bans only refuse accepts.
+     */
+    void offence(Link l, CloseReason reason, String detail) {
+        if (l.offended || l.dial != null) {
+            return;
+        }
+        l.offended = true;
+        offence(l.conn.remoteAddress(), l.hello != null ? l.hello.id() : l.claimedId, reason, detail);
+    }
+
+    void offence(InetSocketAddress remote, String claimedId, CloseReason reason, String detail) {
+        if (remote == null || remote.getAddress() == null) {
+            return;
+        }
+        BanDTO ban = bans.offence(remote.getAddress(), claimedId, reason + ": " + detail);
+        if (ban != null) {
+            log.warn("banning {} until {} after {} offences within {} (last: {}); mesh:unban {} lifts it", ban.address,
+                Instant.ofEpochMilli(ban.until), ban.offences, ConfigValues.format(node.admission.bans().window()),
+                ban.reason, ban.address);
+        }
+    }
+
+    private void learn(Peer p) {
+        try {
+            if (known.learn(ConfigValues.format(p.endpoint), p.id)) {
+                known.save();
+            }
+        } catch (IOException e) {
+            log.warn("cannot remember the id of {}: {}", p, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package io.meshnode.core.internal.engine;
+
+/**
+ * The mesh's single thread and its clock. Every change to the peer table runs on this thread, so the
+ * engine needs no locks; tests substitute a virtual implementation and drive time by hand.
+ */
+public interface Scheduler {
+
+    /** A scheduled task that can be cancelled. */
+    public interface Task {
+        void cancel();
+    }
+
+    /** @return monotonic milliseconds; only differences are meaningful */
+    long now();
+
+    /** @return wall-clock milliseconds since the epoch, for display */
+    long wallClock();
+
+    /** @return monotonic nanoseconds, for round-trip times */
+    long nanoTime();
+
+    /** Runs a task on the mesh thread, after what is already queued. */
+    void execute(Runnable task);
+
+    /** Runs a task on the mesh thread after a delay. */
+    Task schedule(Runnable task, long delayMillis);
+
+    /** @return {@code true} when called on the mesh thread */
+    boolean inThread();
+}
