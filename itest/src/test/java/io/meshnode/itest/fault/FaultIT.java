@@ -523,7 +523,7 @@ class FaultIT {
 
     /** The designated dialer by the topology's own rule (mesh.core's, loaded from the test class path). */
     private static boolean dials(LabNode self, LabNode peer) throws ReflectiveOperationException {
-        Class<?> topology = Class.forName("io.meshnode.core.internal.FullMeshTopology");
+        Class<?> topology = Class.forName("io.meshnode.core.internal.topology.FullMeshTopology");
         Object t = topology.getConstructor().newInstance();
         return (Boolean) topology.getMethod("keepsOutbound", String.class, String.class).invoke(t, self.id(), peer.id());
     }
