@@ -27,11 +27,11 @@ class TopologiesTest {
     private static final NodeRef UNKNOWN = ref(null, "127.0.0.4:7800");
     private static final List<NodeRef> MEMBERS = List.of(SELF, B, C, UNKNOWN);
 
-    /** Pairwise, as a 1.0 topology: links only to ids that sort after its own. */
-    private static final Topology PAIRWISE = new Topology() {
+    /** The full mesh's pairwise answers, for the test topologies below. */
+    private abstract static class FullMeshPairs implements Topology {
         @Override
         public boolean links(NodeRef self, NodeRef peer) {
-            return peer.id() == null || peer.id().compareTo(self.id()) > 0;
+            return FullMesh.links(self, peer);
         }
 
         @Override
@@ -43,28 +43,24 @@ class TopologiesTest {
         public boolean keepsOutbound(String selfId, String peerId) {
             return FullMesh.keepsOutbound(selfId, peerId);
         }
+    }
+
+    /** Pairwise, as a 1.0 topology: links only to ids that sort after its own. */
+    private static final Topology PAIRWISE = new FullMeshPairs() {
+        @Override
+        public boolean links(NodeRef self, NodeRef peer) {
+            return peer.id() == null || peer.id().compareTo(self.id()) > 0;
+        }
     };
 
+    private abstract static class Shaped extends FullMeshPairs implements ShapedTopology {
+    }
+
     private static ShapedTopology shaped(ShapeFunction f) {
-        return new ShapedTopology() {
+        return new Shaped() {
             @Override
             public Set<NodeRef> wanted(NodeRef self, Collection<NodeRef> members) {
                 return f.wanted(self, members);
-            }
-
-            @Override
-            public boolean links(NodeRef self, NodeRef peer) {
-                return FullMesh.links(self, peer);
-            }
-
-            @Override
-            public boolean dials(NodeRef self, NodeRef peer) {
-                return FullMesh.dials(self, peer);
-            }
-
-            @Override
-            public boolean keepsOutbound(String selfId, String peerId) {
-                return FullMesh.keepsOutbound(selfId, peerId);
             }
         };
     }
