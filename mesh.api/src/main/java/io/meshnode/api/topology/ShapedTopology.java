@@ -20,7 +20,11 @@ import org.osgi.annotation.versioning.ConsumerType;
  * <li><b>Who dials.</b> The side that wants the link dials. When both sides want it, {@link #dials} names the
  * designated dialer and the other side dials too after {@code dial.grace}, as for the full mesh. When only the peer
  * wants it, this node does not dial and accepts the peer's connection: {@link #links} must therefore be
- * {@code true} for every node that is not this node ({@link FullMesh#links}).</li>
+ * {@code true} for every node that is not this node.</li>
+ * <li><b>Pairwise answers.</b> {@link #links}, {@link #dials} and {@link #keepsOutbound} default to the full mesh's
+ * rule ({@link FullMesh}): every pair keeps its designated dialer and surviving connection when an operator switches
+ * between this shape and the full mesh, so the links both keep are not touched. Override them only with a reason;
+ * {@link #links} must stay {@code true} for every other node.</li>
  * <li><b>Re-planning.</b> The mesh plans again when the membership changes and when another topology is bound
  * (an install, an update, a {@code topology.target} change). Links that both the old and the new plan keep are
  * untouched. A live link that neither side wants any more is closed with a goodbye by the side that dialed it, with
@@ -64,4 +68,38 @@ public interface ShapedTopology extends Topology {
      * @return the wanted members: a subset of {@code members}, without {@code self}; never {@code null}
      */
     Set<NodeRef> wanted(NodeRef self, Collection<NodeRef> members);
+
+    /**
+     * The members that want a link to {@code self}: every member with a known id, other than {@code self}, whose
+     * {@link #wanted} answer over {@code members} plus {@code self} contains {@code self}. The default computes exactly
+     * that, with one {@link #wanted} call per member (a thousand members: a thousand calls); override it only to give
+     * the same answer faster, as a shape that can name a node's predecessors directly can. The same rules apply as for
+     * {@link #wanted}.
+     *
+     * @param self this node; its id is known
+     * @param members the current membership, possibly including {@code self}; read-only
+     * @return the members that want {@code self}: a subset of {@code members}, without {@code self}; never
+     *         {@code null}
+     */
+    default Set<NodeRef> wanting(NodeRef self, Collection<NodeRef> members) {
+        return Topologies.askEachMember(this, self, members);
+    }
+
+    /** The full mesh's {@link FullMesh#links}: every node but this one. */
+    @Override
+    default boolean links(NodeRef self, NodeRef peer) {
+        return FullMesh.links(self, peer);
+    }
+
+    /** The full mesh's {@link FullMesh#dials}. */
+    @Override
+    default boolean dials(NodeRef self, NodeRef peer) {
+        return FullMesh.dials(self, peer);
+    }
+
+    /** The full mesh's {@link FullMesh#keepsOutbound}. */
+    @Override
+    default boolean keepsOutbound(String selfId, String peerId) {
+        return FullMesh.keepsOutbound(selfId, peerId);
+    }
 }

@@ -46,8 +46,9 @@ public final class Topologies {
 
     /**
      * The members that want a link to {@code self}: every member with a known id (other than {@code self}) whose own
-     * {@link #wanted} answer, evaluated over {@code members} plus {@code self}, contains {@code self}. Members without
-     * an id cannot be asked; the mesh follows only its own wish for them.
+     * {@link #wanted} answer, evaluated over {@code members} plus {@code self}, contains {@code self}
+     * ({@link ShapedTopology#wanting}, checked, for a shaped topology). Members without an id cannot be asked; the
+     * mesh follows only its own wish for them.
      *
      * @param topology the topology to ask
      * @param self this node, with its id
@@ -57,6 +58,15 @@ public final class Topologies {
      * @throws RuntimeException whatever the topology threw
      */
     public static Set<NodeRef> wanting(Topology topology, NodeRef self, Collection<NodeRef> members) {
+        if (!(topology instanceof ShapedTopology)) {
+            return askEachMember(topology, self, members);
+        }
+        Set<NodeRef> answer = ((ShapedTopology) topology).wanting(self, Collections.unmodifiableCollection(members));
+        return checked("wanting", answer, self, new HashSet<>(members));
+    }
+
+    /** {@link ShapedTopology#wanting}'s default: asks each member with a known id for its wish, checked. */
+    static Set<NodeRef> askEachMember(Topology topology, NodeRef self, Collection<NodeRef> members) {
         List<NodeRef> all = new ArrayList<>(members);
         if (all.stream().noneMatch(m -> FullMesh.isSelf(self, m))) {
             all.add(self);
@@ -105,19 +115,23 @@ public final class Topologies {
             return Collections.unmodifiableSet(wanted);
         }
         Set<NodeRef> answer = ((ShapedTopology) topology).wanted(self, Collections.unmodifiableCollection(members));
+        return checked("wanted", answer, self, index);
+    }
+
+    private static Set<NodeRef> checked(String method, Set<NodeRef> answer, NodeRef self, Set<NodeRef> index) {
         if (answer == null) {
-            throw new IllegalStateException("wanted(" + self + ", …) returned null");
+            throw new IllegalStateException(method + "(" + self + ", …) returned null");
         }
-        Set<NodeRef> wanted = new LinkedHashSet<>();
+        Set<NodeRef> checked = new LinkedHashSet<>();
         for (NodeRef w : answer) {
             if (w == null || !index.contains(w)) {
-                throw new IllegalStateException("wanted(" + self + ", …) returned " + w + ", which is not a member");
+                throw new IllegalStateException(method + "(" + self + ", …) returned " + w + ", which is not a member");
             }
             if (FullMesh.isSelf(self, w)) {
-                throw new IllegalStateException("wanted(" + self + ", …) returned the node itself: " + w);
+                throw new IllegalStateException(method + "(" + self + ", …) returned the node itself: " + w);
             }
-            wanted.add(w);
+            checked.add(w);
         }
-        return Collections.unmodifiableSet(wanted);
+        return Collections.unmodifiableSet(checked);
     }
 }

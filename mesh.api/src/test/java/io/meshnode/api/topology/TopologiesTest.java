@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetSocketAddress;
-import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 
@@ -27,11 +26,11 @@ class TopologiesTest {
     private static final NodeRef UNKNOWN = ref(null, "127.0.0.4:7800");
     private static final List<NodeRef> MEMBERS = List.of(SELF, B, C, UNKNOWN);
 
-    /** The full mesh's pairwise answers, for the test topologies below. */
-    private abstract static class FullMeshPairs implements Topology {
+    /** Pairwise, as a 1.0 topology: links only to ids that sort after its own. */
+    private static final Topology PAIRWISE = new Topology() {
         @Override
         public boolean links(NodeRef self, NodeRef peer) {
-            return FullMesh.links(self, peer);
+            return peer.id() == null || peer.id().compareTo(self.id()) > 0;
         }
 
         @Override
@@ -43,30 +42,10 @@ class TopologiesTest {
         public boolean keepsOutbound(String selfId, String peerId) {
             return FullMesh.keepsOutbound(selfId, peerId);
         }
-    }
-
-    /** Pairwise, as a 1.0 topology: links only to ids that sort after its own. */
-    private static final Topology PAIRWISE = new FullMeshPairs() {
-        @Override
-        public boolean links(NodeRef self, NodeRef peer) {
-            return peer.id() == null || peer.id().compareTo(self.id()) > 0;
-        }
     };
 
-    private abstract static class Shaped extends FullMeshPairs implements ShapedTopology {
-    }
-
-    private static ShapedTopology shaped(ShapeFunction f) {
-        return new Shaped() {
-            @Override
-            public Set<NodeRef> wanted(NodeRef self, Collection<NodeRef> members) {
-                return f.wanted(self, members);
-            }
-        };
-    }
-
-    interface ShapeFunction {
-        Set<NodeRef> wanted(NodeRef self, Collection<NodeRef> members);
+    private static ShapedTopology shaped(ShapedTopology shape) {
+        return shape;
     }
 
     @Test
@@ -139,6 +118,18 @@ class TopologiesTest {
         assertNotEquals(ref(null, "127.0.0.1:7800"), SELF);
         assertNotEquals(new NodeRef("aa", SELF.endpoint(), NodeRole.FULLNODE), SELF);
         assertNotEquals(new NodeRef("aa", SELF.endpoint(), null), SELF);
+    }
+
+    @Test
+    void aShapedTopologysPairwiseAnswersAreTheFullMeshsByDefault() {
+        ShapedTopology shape = (self, members) -> Set.of();
+        for (NodeRef a : MEMBERS) {
+            for (NodeRef b : MEMBERS) {
+                assertEquals(FullMesh.links(a, b), shape.links(a, b));
+                assertEquals(FullMesh.dials(a, b), shape.dials(a, b));
+            }
+        }
+        assertEquals(FullMesh.keepsOutbound("aa", "bb"), shape.keepsOutbound("aa", "bb"));
     }
 
     @Test
