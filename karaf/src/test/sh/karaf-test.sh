@@ -107,8 +107,8 @@ id=$(sed -n 's/.*meshnode ready: node \([0-9a-f]*\).*/\1/p' <<<"$ready")
 out=$(client "echo (mesh:status)")
 echo "$out" | head -n 12
 check "mesh:status answers over Karaf's SSH console with this node's id" test -n "$id" -a -n "$(grep -F "${id:-none}" <<<"$out")"
-out=$(client "bundle:list -t 0 -s" | grep -E '\| (mesh\.api|mesh\.core|transport\.netty|policy\.retry|health\.heartbeat|health\.phi|shell\.commands|mgmt\.jmx) *$')
-check "the 8 Meshnode bundles are Active ($(tr -s ' \n' ' ' <<<"$out"))" test "$(grep -c Active <<<"$out")" = 8
+out=$(client "bundle:list -t 0 -s" | grep -E '\| (mesh\.api|mesh\.core|transport\.netty|policy\.retry|health\.heartbeat|health\.phi|topology\.ring|shell\.commands|mgmt\.jmx) *$')
+check "the 9 Meshnode bundles are Active ($(tr -s ' \n' ' ' <<<"$out"))" test "$(grep -c Active <<<"$out")" = 9
 check "the default configuration files were written to Karaf's etc/" test -f "$k/etc/meshnode.heartbeat.cfg"
 
 kill -TERM "$pid"

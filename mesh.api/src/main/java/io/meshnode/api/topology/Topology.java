@@ -3,8 +3,12 @@ package io.meshnode.api.topology;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
- * Decides the shape of the mesh. Every method is a pure function of its arguments: both nodes of a pair
+ * Decides the shape of the mesh pair by pair. Every method is a pure function of its arguments: both nodes of a pair
  * compute it alike and get answers that agree, without talking to each other.
+ * <p>
+ * The mesh plans a plain {@code Topology}'s shape as every member that {@link #links} accepts
+ * ({@link Topologies#wanted}). A {@link ShapedTopology} decides the whole shape from the membership instead, and
+ * {@link FullMesh} holds the default rule for the pairwise methods as static functions.
  */
 @ConsumerType
 public interface Topology {

@@ -19,7 +19,7 @@ import io.meshnode.api.topology.Topology;
  * first contact it is decided from the two listen endpoints compared as numbers: address bytes (IPv4
  * as IPv4-mapped IPv6, so both families order totally), then port — never as text.
  */
-@Component(property = "service.ranking:Integer=0")
+@Component(name = "meshnode.topology.full", property = "service.ranking:Integer=0")
 public class FullMeshTopology implements Topology {
 
     @Override
