@@ -65,8 +65,17 @@ final class DialPlanner {
             reporter.changed(p, before);
             return;
         }
+        if (p.want == Shape.Want.NONE || p.want == Shape.Want.THEIRS) {
+            p.phase = new Phase.Idle(PeerState.IDLE);
+            if (p.cause == null) {
+                p.cause = p.want == Shape.Want.NONE ? "not linked by the topology"
+                    : "the topology links the pair from the peer's side: waiting for it to dial";
+            }
+            reporter.changed(p, before);
+            return;
+        }
         RetryPolicy retry = plugins.retry();
-        boolean dialer = dials(p);
+        boolean dialer = p.want == Shape.Want.OURS || dials(p);
         if (!afterFailure) {
             if (!dialer) {
                 schedule(p, graceDelay(), PeerState.IDLE);

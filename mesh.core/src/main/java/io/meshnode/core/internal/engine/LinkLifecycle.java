@@ -39,9 +39,12 @@ final class LinkLifecycle {
     private final Plugins plugins;
     private final BanList bans;
     private final KnownPeers known;
+    /** Re-plans the shape: the membership changed (a node learned, an id learned). */
+    private final Runnable reshape;
 
     LinkLifecycle(Scheduler clock, Logger log, NodeState node, PeerTable table, LinkIo io, Handshake handshake,
-        DialPlanner planner, HealthDriver health, PeerReporter reporter, Plugins plugins, BanList bans, KnownPeers known) {
+        DialPlanner planner, HealthDriver health, PeerReporter reporter, Plugins plugins, BanList bans, KnownPeers known,
+        Runnable reshape) {
         this.clock = clock;
         this.log = log;
         this.node = node;
@@ -54,6 +57,7 @@ final class LinkLifecycle {
         this.plugins = plugins;
         this.bans = bans;
         this.known = known;
+        this.reshape = reshape;
     }
 
     void opened(Connection c, Dial dial) {
@@ -63,8 +67,9 @@ final class LinkLifecycle {
             return;
         }
         if (dial != null) {
-            if (!dial.current() || !table.contains(dial.peer)) {
-                // Removed from the configuration, or dialed again through a new transport, while TCP connected.
+            if (!dial.current() || !table.contains(dial.peer) || !dial.peer.want.linked()) {
+                // Removed from the configuration or the shape, or dialed again through a new transport, while TCP
+                // connected.
                 io.goodbye(l, CloseReason.ADMIN, "this dial was abandoned");
                 return;
             }
@@ -120,6 +125,7 @@ final class LinkLifecycle {
         if (l.peer == null) {
             l.attribute(p);
         }
+        boolean learned = a.created() || !h.id().equals(p.id);
         if (p.id != null && !p.id.equals(h.id())) {
             log.info("peer at {} has a new identity: {} (was {})", ConfigValues.format(p.endpoint), h.id(), p.id);
         }
@@ -139,6 +145,9 @@ final class LinkLifecycle {
         }
         l.connectedAt = clock.now();
         adopt(l);
+        if (learned) {
+            reshape.run();
+        }
     }
 
     /** Makes a handshaken link the peer's live link, or resolves it against the one already live. */

@@ -1,6 +1,5 @@
 package io.meshnode.core.internal.engine;
 
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.KeyPair;
 import java.time.Duration;
@@ -40,8 +39,6 @@ import io.meshnode.core.internal.security.Security;
  * never wait for the mesh.
  */
 public final class MeshEngine {
-    private static final long LISTEN_RETRY_MILLIS = 2_000;
-
     private final Scheduler clock;
     private final Logger log;
     private final Events events;
@@ -57,10 +54,9 @@ public final class MeshEngine {
     private final LinkLifecycle lifecycle;
     private final FrameDispatcher dispatcher;
     private final PeerActions actions;
-    private final ConnectionHandler inbound = new Handler(null);
+    private final Shape shape;
+    private final Listening listening;
     private long nonces;
-    private Scheduler.Task listenRetry;
-    private boolean everListened;
     private CompletableFuture<Void> farewell = CompletableFuture.completedFuture(null);
     /** The transport whose links {@link #farewell} says goodbye on. */
     private Transport farewellOf;
@@ -80,10 +76,12 @@ public final class MeshEngine {
         this.planner = new DialPlanner(clock, log, node, table, plugins, reporter, random, Handler::new);
         dialer[0] = planner;
         this.health = new HealthDriver(clock, log, plugins, io, table, reporter, () -> ++nonces);
+        this.shape = new Shape(node, table, plugins, planner, io, reporter);
         this.lifecycle = new LinkLifecycle(clock, log, node, table, io, new Handshake(node, table, plugins), planner,
-            health, reporter, plugins, bans, known);
+            health, reporter, plugins, bans, known, shape::reshape);
         this.dispatcher = new FrameDispatcher(clock, log, io, health, lifecycle, events);
         this.actions = new PeerActions(clock, log, table, io, planner, reporter, () -> ++nonces);
+        this.listening = new Listening(clock, log, node, events, new Handler(null));
     }
 
     // ---------------------------------------------------------------- life cycle and configuration
@@ -99,9 +97,9 @@ public final class MeshEngine {
      */
     public void start(MeshSettings initial, boolean prompt) {
         node.settings = initial;
-        for (PeerSpec spec : initial.peers()) {
-            addConfigured(spec);
-        }
+        List<Peer> added = initial.peers().stream().map(this::addConfigured).toList();
+        shape.replan();
+        added.forEach(p -> planner.plan(p, false));
         servicesChanged();
         if (prompt) {
             table.snapshot().forEach(planner::redialNow);
@@ -141,8 +139,8 @@ public final class MeshEngine {
         if (!previous.listen().equals(next.listen())) {
             log.info("listen address changed from {} to {}: rebinding (links stay up)",
                 ConfigValues.format(previous.listen()), ConfigValues.format(next.listen()));
-            unlisten();
-            listen();
+            listening.close();
+            listening.listen();
         }
         Map<InetSocketAddress, PeerSpec> wanted = new LinkedHashMap<>();
         next.peers().forEach(spec -> wanted.put(spec.endpoint(), spec));
@@ -170,7 +168,9 @@ public final class MeshEngine {
                 }
             }
         }
-        wanted.values().forEach(this::addConfigured);
+        List<Peer> added = wanted.values().stream().map(this::addConfigured).toList();
+        shape.reshape();
+        added.forEach(p -> planner.plan(p, false));
     }
 
     /**
@@ -190,14 +190,15 @@ public final class MeshEngine {
         }
     }
 
-    private void addConfigured(PeerSpec spec) {
+    /** Adds a configured peer to the table; the caller plans its first contact once the shape is known. */
+    private Peer addConfigured(PeerSpec spec) {
         Peer p = new Peer(spec.endpoint());
         p.configured = true;
         p.pinned = spec.id() != null;
         p.id = p.pinned ? spec.id() : known.id(ConfigValues.format(spec.endpoint()));
         table.add(p);
         reporter.changed(p, null);
-        planner.plan(p, false);
+        return p;
     }
 
     /** Takes {@code p} out of the table; its live link and any dial of ours under way are closed or abandoned. */
@@ -217,6 +218,7 @@ public final class MeshEngine {
         log.info("peer {} {}", p, why);
         p.cause = why;
         reporter.changed(p, before);
+        shape.reshape();
     }
 
     public void servicesChanged() {
@@ -225,7 +227,7 @@ public final class MeshEngine {
         }
         Transport t = plugins.services().transport();
         if (t != node.transport) {
-            unlisten();
+            listening.close();
             Transport old = node.transport;
             node.transport = t;
             if (old != null) {
@@ -234,13 +236,17 @@ public final class MeshEngine {
                 planner.transportReplaced(old);
             }
             if (t != null) {
-                listen();
-            } else if (everListened) {
+                listening.listen();
+            } else if (listening.ever()) {
                 log.info("transport service gone: not listening; links re-form when a transport returns");
             }
         }
         health.servicesChanged();
         planner.servicesChanged();
+        if (plugins.topology() != node.topology) {
+            node.topology = plugins.topology();
+            shape.reshape();
+        }
     }
 
     /**
@@ -274,50 +280,12 @@ public final class MeshEngine {
      */
     public void stop(boolean restarting) {
         node.stopped = true;
-        unlisten();
+        listening.close();
         farewellOf = node.transport;
         farewell = restarting ? io.leaveAll(CloseReason.ADMIN, "mesh restarting, reconnecting at once", false)
             : io.leaveAll(CloseReason.SHUTDOWN, "node shutting down", false);
         for (Peer p : table.all()) {
             p.cancelTimer();
-        }
-    }
-
-    // ---------------------------------------------------------------- listening
-
-    private void listen() {
-        Transport t = node.transport;
-        if (t == null || node.stopped) {
-            return;
-        }
-        try {
-            node.listener = t.listen(node.settings.listen(), inbound);
-            everListened = true;
-            log.info("listening on {}", ConfigValues.format(node.listener.address()));
-            events.listening(node.identity.id(), node.listener.address());
-        } catch (IOException | RuntimeException e) {
-            log.error("{}; retrying in {}s", e.getMessage(), LISTEN_RETRY_MILLIS / 1000);
-            listenRetry = clock.schedule(() -> {
-                listenRetry = null;
-                if (node.listener == null) {
-                    listen();
-                }
-            }, LISTEN_RETRY_MILLIS);
-        }
-    }
-
-    private void unlisten() {
-        if (listenRetry != null) {
-            listenRetry.cancel();
-            listenRetry = null;
-        }
-        if (node.listener != null) {
-            try {
-                node.listener.close();
-            } catch (RuntimeException e) {
-                log.debug("closing the listener: {}", e.toString());
-            }
-            node.listener = null;
         }
     }
 

@@ -3,6 +3,7 @@ package io.meshnode.core.internal.engine;
 import java.net.InetSocketAddress;
 
 import io.meshnode.api.topology.NodeRef;
+import io.meshnode.api.topology.Topology;
 import io.meshnode.api.transport.Listener;
 import io.meshnode.api.transport.Transport;
 import io.meshnode.core.internal.config.MeshSettings;
@@ -17,6 +18,8 @@ final class NodeState {
     /** The transport the links and the listener belong to; the services may already offer another. */
     Transport transport;
     Listener listener;
+    /** The topology the shape was last planned with. */
+    Topology topology;
     boolean stopped;
 
     NodeState(Identity identity) {

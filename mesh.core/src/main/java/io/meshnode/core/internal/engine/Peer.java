@@ -18,6 +18,8 @@ public final class Peer {
     boolean configured;
     NodeRole role = NodeRole.MASTERNODE;
     Phase phase = new Phase.Idle(PeerState.IDLE);
+    /** What the topology says of this pair; both sides until it has been asked. */
+    Shape.Want want = Shape.Want.BOTH;
 
     /** Failures since the last stable link, and the retry policy's previous delay. */
     int failures;

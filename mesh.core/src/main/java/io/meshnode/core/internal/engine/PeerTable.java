@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 import io.meshnode.api.config.ConfigValues;
-import io.meshnode.core.internal.topology.FullMeshTopology;
+import io.meshnode.api.topology.FullMesh;
 
 /** The peers by endpoint, and how an operator's reference finds one. Confined to the mesh thread. */
 final class PeerTable {
@@ -43,7 +43,7 @@ final class PeerTable {
     }
 
     List<Peer> sorted() {
-        return peers.values().stream().sorted(Comparator.comparing((Peer p) -> p.endpoint, FullMeshTopology::compareEndpoints))
+        return peers.values().stream().sorted(Comparator.comparing((Peer p) -> p.endpoint, FullMesh::compareEndpoints))
             .toList();
     }
 

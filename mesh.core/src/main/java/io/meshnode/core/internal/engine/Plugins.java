@@ -16,8 +16,10 @@ import io.meshnode.api.health.HeartbeatRules;
 import io.meshnode.api.health.LinkObservation;
 import io.meshnode.api.retry.RetryDecision;
 import io.meshnode.api.retry.RetryPolicy;
+import io.meshnode.api.topology.FullMesh;
 import io.meshnode.api.topology.NodeRef;
 import io.meshnode.api.topology.NodeRole;
+import io.meshnode.api.topology.Topologies;
 import io.meshnode.api.topology.Topology;
 import io.meshnode.core.internal.topology.FullMeshTopology;
 
@@ -118,6 +120,30 @@ final class Plugins {
         Topology t = topology();
         Boolean b = call(t, "topology", () -> t.keepsOutbound(selfId, peerId));
         return b != null ? b : builtinTopology.keepsOutbound(selfId, peerId);
+    }
+
+    /** The topology's answers for this node over one membership. */
+    record Wishes(java.util.Set<NodeRef> wanted, java.util.Set<NodeRef> wanting) {}
+
+    /**
+     * @return whom the topology wants this node linked with, and who wants this node; the full mesh's answer if the
+     *         topology throws or breaks its contract (a member that does not exist, the node itself, {@code null})
+     */
+    Wishes wishes(NodeRef self, java.util.Collection<NodeRef> members) {
+        Topology t = topology();
+        try {
+            return new Wishes(Topologies.wanted(t, self, members), Topologies.wanting(t, self, members));
+        } catch (RuntimeException | LinkageError e) {
+            fault(t, "topology", "threw " + e);
+            java.util.Set<NodeRef> all = FullMesh.wanted(self, members);
+            return new Wishes(all, all);
+        }
+    }
+
+    /** @return the bound topology's name for logs and the console */
+    String topologyName() {
+        Topology t = services.topology();
+        return t == null ? "full mesh (built in)" : services.describe(t);
     }
 
     /** @return one line per provider that misbehaved and is still bound */
