@@ -24,6 +24,13 @@ public class PeerDTO extends DTO {
     public boolean configured;
     /** {@code true} if this node is the designated dialer of the pair. */
     public boolean dialer;
+    /**
+     * {@code true} if the topology links this node with this peer (either side wants the link); {@code false} for a
+     * member that is not linked by design, which is neither down nor dialed.
+     *
+     * @since 1.3
+     */
+    public boolean linked = true;
     /** The life-cycle state. */
     public PeerState state;
     /** Direction of the live connection, {@code null} when not connected. */

@@ -67,6 +67,7 @@ final class PeerReporter {
         d.pinned = p.pinned;
         d.configured = p.configured;
         d.dialer = dialer.test(p);
+        d.linked = p.want.linked();
         d.state = p.phase.shown();
         d.consecutiveFailures = p.failures;
         d.lastCloseReason = p.lastReason;
