@@ -30,4 +30,17 @@ public class NodeDTO extends DTO {
     public String admit;
     /** Security warnings for the operator, for example that links are plain TCP; empty when there are none. */
     public List<String> warnings;
+    /**
+     * The topology that shapes the mesh: the bound provider (component, bundle, version), or the built-in full mesh.
+     *
+     * @since 1.3
+     */
+    public String topology;
+    /**
+     * How many peers the topology links this node with (either side wants the link); {@link #connected} of them
+     * are established when the mesh is whole.
+     *
+     * @since 1.3
+     */
+    public int wanted;
 }

@@ -104,7 +104,7 @@ public class MeshConverter implements Converter {
     }
 
     private String status(NodeStatus s, long now) {
-        String text = headline(s.node()) + security(s.node()) + "\n" + counts(s) + providers(s.node());
+        String text = headline(s.node()) + security(s.node()) + "\n" + counts(s) + shape(s.node()) + providers(s.node());
         return s.peers().isEmpty() ? text : text + "\n\n" + peerTable(s.peers(), now);
     }
 
@@ -128,6 +128,14 @@ public class MeshConverter implements Converter {
             n.warnings.forEach(w -> sb.append("\nWARNING: ").append(w));
         }
         return sb.toString();
+    }
+
+    /** The topology and how much of the shape it wants is established. */
+    private static String shape(NodeDTO n) {
+        if (n.topology == null) {
+            return "";
+        }
+        return "\ntopology " + n.topology + ": " + n.connected + " of " + n.wanted + " wanted links established";
     }
 
     /** One aligned row per swappable role: what is bound now, from which bundle, at which ranking. */
@@ -202,7 +210,8 @@ public class MeshConverter implements Converter {
     }
 
     private String[] row(PeerDTO p, long now) {
-        return new String[] {shortId(p.id), dash(p.address), dash(p.role), dash(p.state), direction(p),
+        String state = !p.linked && p.state == PeerState.IDLE ? "UNLINKED" : dash(p.state);
+        return new String[] {shortId(p.id), dash(p.address), dash(p.role), state, direction(p),
             p.connectedSince > 0 ? compact(now - p.connectedSince) : DASH, rtt(p.rttLastMicros),
             Integer.toString(p.consecutiveFailures), p.nextAttemptAt > 0 ? relative(p.nextAttemptAt, now) : DASH,
             p.lastCloseReason == null ? DASH
@@ -216,7 +225,7 @@ public class MeshConverter implements Converter {
         field(sb, "connection", p.remoteAddress == null ? DASH
             : dash(p.localAddress) + (p.direction == Direction.INBOUND ? " <- " : " -> ") + p.remoteAddress);
         field(sb, "role", dash(p.role));
-        field(sb, "state", dash(p.state));
+        field(sb, "state", dash(p.state) + (p.linked ? "" : " (the topology does not link this pair: not down, not dialed)"));
         field(sb, "direction", dash(p.direction));
         field(sb, "pinned", yesNo(p.pinned));
         field(sb, "authentication", dash(p.authentication));

@@ -313,6 +313,8 @@ public final class MeshEngine {
         }
         n.peers = table.size();
         n.connected = (int) table.all().stream().filter(p -> p.live() != null).count();
+        n.wanted = (int) table.all().stream().filter(p -> p.want.linked()).count();
+        n.topology = plugins.topologyName();
         Security.describe(n, node.identity.publicKey(), s.transport(), node.admission.admit());
         n.warnings.addAll(plugins.warnings());
         return n;
