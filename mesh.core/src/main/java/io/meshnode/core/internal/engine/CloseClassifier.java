@@ -33,14 +33,8 @@ final class CloseClassifier {
      */
     static Outcome classify(CloseReason local, String detail, Goodbye remote, Link.AfterClose intent, int quickCloses,
         boolean unstable) {
-        CloseReason reason = local;
-        String why = detail;
-        if (remote != null) {
-            CloseReason said = parse(remote.reason());
-            // A peer's word is taken for what it is: its own restart or a duplicate. Anything else it says is a close.
-            reason = said == CloseReason.DUPLICATE || said == CloseReason.ADMIN ? said : CloseReason.REMOTE_CLOSED;
-            why = "peer: " + remote.detail();
-        }
+        CloseReason reason = effective(local, remote);
+        String why = remote == null ? detail : "peer: " + remote.detail();
         if (intent == Link.AfterClose.REDIAL || local == CloseReason.SHUTDOWN && remote == null) {
             // Our transport stopping under the link is not the peer's fault either.
             return new Outcome(reason, why, Step.REDIAL);
@@ -52,6 +46,18 @@ final class CloseClassifier {
             return new Outcome(reason, why + " (" + quickCloses + " closes in a row before the link was stable)", Step.FAILURE);
         }
         return new Outcome(reason, why, Step.FIRST_CONTACT);
+    }
+
+    /**
+     * @return the reason to act on: the peer's word when it said goodbye (its own restart or a duplicate; anything
+     *         else it says is a close), else what was seen locally
+     */
+    static CloseReason effective(CloseReason local, Goodbye remote) {
+        if (remote == null) {
+            return local;
+        }
+        CloseReason said = parse(remote.reason());
+        return said == CloseReason.DUPLICATE || said == CloseReason.ADMIN ? said : CloseReason.REMOTE_CLOSED;
     }
 
     static CloseReason parse(String name) {

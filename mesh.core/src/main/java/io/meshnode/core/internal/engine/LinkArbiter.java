@@ -12,19 +12,28 @@ final class LinkArbiter {
      * @param keepsOutbound the topology's rule for this pair: {@code true} if this side keeps its own dial
      * @return the link to keep
      */
-    static Link keep(Link current, Link candidate, boolean keepsOutbound) {
-        return keepsCandidate(current.direction(), current.missed, candidate.direction(), keepsOutbound) ? candidate : current;
+    static Link keep(Link current, Link candidate, boolean keepsOutbound, long now) {
+        return keepsCandidate(current.direction(), current.missed, now - current.connectedAt, candidate.direction(),
+            keepsOutbound) ? candidate : current;
     }
+
+    /**
+     * A live link at least this old that the peer dials around is one the peer has given up on: a node that holds a
+     * live link does not dial, and two links that both sides hold come from simultaneous first dials, which complete
+     * within moments of each other.
+     */
+    static final long HALF_OPEN_AGE_MILLIS = 5_000;
 
     /**
      * The rule itself. Same direction twice: the peer restarted or the old link is half-open, the new one is
      * real. Across directions the topology's rule decides, so both sides keep the same connection — unless
-     * the live link already has unanswered pings: then it is the half-open survivor of a partition, which the
-     * peer has given up on already, and keeping it would refuse the peer's fresh dial until our heartbeat
-     * noticed.
+     * the live link has unanswered pings or is older than {@link #HALF_OPEN_AGE_MILLIS}: then it is the half-open
+     * survivor of a partition, which the peer has given up on already (it holds only the fresh link, so it keeps
+     * that one too), and keeping the old one would refuse the peer's fresh dials until our heartbeat noticed.
      */
-    static boolean keepsCandidate(Direction current, int currentMissed, Direction candidate, boolean keepsOutbound) {
-        if (current == candidate || currentMissed > 0) {
+    static boolean keepsCandidate(Direction current, int currentMissed, long currentAge, Direction candidate,
+        boolean keepsOutbound) {
+        if (current == candidate || currentMissed > 0 || currentAge >= HALF_OPEN_AGE_MILLIS) {
             return true;
         }
         return (candidate == Direction.OUTBOUND) == keepsOutbound;

@@ -157,7 +157,7 @@ final class LinkLifecycle {
         Link current = p.live();
         Dial pending = p.dial() == l.dial ? null : p.dial();
         if (current != null && current != l) {
-            Link keep = LinkArbiter.keep(current, l, plugins.keepsOutbound(node.identity.id(), p.id));
+            Link keep = LinkArbiter.keep(current, l, plugins.keepsOutbound(node.identity.id(), p.id), clock.now());
             Link drop = keep == l ? current : l;
             log.debug("duplicate connection to {}: keeping #{} ({}), closing #{}", p, keep.conn.id(), keep.direction(),
                 drop.conn.id());
@@ -210,7 +210,8 @@ final class LinkLifecycle {
             return;
         }
         boolean unstable = !wasLive || clock.now() - l.connectedAt < plugins.stableAfter().toMillis();
-        if (unstable && !reason.isFailure() && l.afterClose == Link.AfterClose.DECIDE) {
+        if (unstable && !CloseClassifier.effective(reason, l.remoteGoodbye).isFailure()
+            && l.afterClose == Link.AfterClose.DECIDE) {
             p.quickCloses++;
         }
         CloseClassifier.Outcome o = CloseClassifier.classify(reason, detail, l.remoteGoodbye, l.afterClose, p.quickCloses,

@@ -101,6 +101,14 @@ final class FakeNetwork {
         silent.remove(node.getAddress());
     }
 
+    /** Cuts one connection like a partition that outlives it: its frames and its close vanish in both directions. */
+    void cut(FakeConnection c) {
+        cut.add(c);
+        cut.add(c.other);
+    }
+
+    final Set<FakeConnection> cut = new HashSet<>();
+
     long open() {
         return connections.stream().filter(c -> c.open && c.direction == Direction.OUTBOUND).count();
     }
@@ -153,7 +161,8 @@ final class FakeNetwork {
             }
             FakeConnection to = other;
             clock.schedule(() -> {
-                if (to.open && !silent.contains(to.local.getAddress()) && !silent.contains(local.getAddress())) {
+                if (to.open && !silent.contains(to.local.getAddress()) && !silent.contains(local.getAddress())
+                    && !cut.contains(this)) {
                     to.handler.frame(to, frame);
                 }
             }, latency);
@@ -188,6 +197,9 @@ final class FakeNetwork {
             open = false;
             handler.closed(this, reason, detail);
             FakeConnection to = other;
+            if (cut.contains(this)) {
+                return;
+            }
             clock.schedule(() -> {
                 if (to.open) {
                     to.open = false;
