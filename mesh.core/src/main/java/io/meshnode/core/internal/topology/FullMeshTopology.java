@@ -8,12 +8,13 @@ import org.osgi.service.component.annotations.Component;
 import io.meshnode.api.topology.FullMesh;
 import io.meshnode.api.topology.NodeRef;
 import io.meshnode.api.topology.ShapedTopology;
+import io.meshnode.api.topology.Topology;
 
 /**
  * The default topology: every node links to every member it knows, by the rules of {@link FullMesh} (the
  * designated dialer of a pair from the two ids, before the first contact from the two endpoints as numbers).
  */
-@Component(name = "meshnode.topology.full", property = "service.ranking:Integer=0")
+@Component(name = "meshnode.topology.full", service = Topology.class, property = "service.ranking:Integer=0")
 public class FullMeshTopology implements ShapedTopology {
 
     @Override
