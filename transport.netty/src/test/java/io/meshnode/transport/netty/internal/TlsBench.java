@@ -45,8 +45,9 @@ class TlsBench {
         RecordingLogger log = new RecordingLogger();
         NettyTransport server = new NettyTransport(log.logger(), TestSupport.config(Map.of("tls", tls,
             "unauthenticated.max", "10000", "unauthenticated.per.address", "10000", "write.buffer.high", "4m")), Map.of(), true);
+        // The budget above the high-water mark: the sender waits on writability and never meets the budget.
         NettyTransport client = new NettyTransport(log.logger(), TestSupport.config(Map.of("tls", tls,
-            "write.buffer.high", "4m")), Map.of(), true);
+            "write.buffer.high", "4m", "outbound.budget", "16m")), Map.of(), true);
         try {
             AtomicLong received = new AtomicLong();
             AtomicLong goal = new AtomicLong(Long.MAX_VALUE);
