@@ -24,6 +24,7 @@ public final class ConfigValues {
     public static final String FILEINSTALL_FILENAME = "felix.fileinstall.filename";
 
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h|d)");
+    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(|b|k|kb|kib|m|mb|mib|g|gb|gib)");
 
     private final String source;
 
@@ -134,6 +135,58 @@ public final class ConfigValues {
             // reported below
         }
         throw new ConfigException(source, key, value, "expected a number from " + min + " to " + max);
+    }
+
+    /**
+     * Parses a size in bytes: a whole number, optionally with a binary unit ({@code 4m}, {@code 4MiB},
+     * {@code 512k}, {@code 512KiB}, {@code 1g}; see {@link #parseSize(String)}).
+     *
+     * @param key the key
+     * @param value the text
+     * @param min smallest accepted number of bytes
+     * @param max largest accepted number of bytes
+     * @return the number of bytes
+     * @throws ConfigException if the text is not a size in {@code [min, max]}
+     * @since 1.1
+     */
+    public long size(String key, String value, long min, long max) {
+        long n = parseSize(value);
+        if (n >= min && n <= max) {
+            return n;
+        }
+        throw new ConfigException(source, key, value, "expected a size in bytes from " + min + " to " + max
+            + ": a whole number, optionally with k, m or g (KiB, MiB, GiB), e.g. 64k, 4MiB");
+    }
+
+    /**
+     * Parses a size in bytes. Units are binary and case-insensitive: none or {@code b} (bytes); {@code k},
+     * {@code kb}, {@code kib} (1024); {@code m}, {@code mb}, {@code mib} (1024²); {@code g}, {@code gb},
+     * {@code gib} (1024³). Space between number and unit is allowed.
+     *
+     * @param text e.g. {@code 1048576}, {@code 64k}, {@code 4MiB}
+     * @return the number of bytes, or -1 if the text is not a size or is larger than {@link Long#MAX_VALUE}
+     * @since 1.1
+     */
+    public static long parseSize(String text) {
+        if (text == null) {
+            return -1;
+        }
+        Matcher m = SIZE.matcher(text.trim().toLowerCase(Locale.ROOT));
+        if (!m.matches()) {
+            return -1;
+        }
+        int shift = switch (m.group(2)) {
+            case "k", "kb", "kib" -> 10;
+            case "m", "mb", "mib" -> 20;
+            case "g", "gb", "gib" -> 30;
+            default -> 0;
+        };
+        try {
+            long n = Long.parseLong(m.group(1));
+            return n > Long.MAX_VALUE >> shift ? -1 : n << shift;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /**

@@ -24,6 +24,13 @@ public enum CloseReason {
     CONNECT_FAILED(true),
     /** A socket error other than an orderly close. */
     IO_ERROR(true),
+    /**
+     * The peer did not take what was sent to it: the bytes of control frames waiting to be written to it
+     * passed the transport's hard cap (see {@link Connection#sendControl(byte[])}). A failure of the peer.
+     *
+     * @since 1.2
+     */
+    OVERLOADED(true),
     /** The local transport or node is shutting down. Not a failure of the peer. */
     SHUTDOWN(false);
 

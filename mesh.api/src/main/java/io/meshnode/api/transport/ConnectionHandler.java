@@ -9,8 +9,8 @@ import org.osgi.annotation.versioning.ConsumerType;
  * Receives the events of connections. Implemented by the owner of the connections (the mesh).
  * <p>
  * Callbacks run on the transport's I/O threads: they must return quickly and never block. For one
- * connection they are called in order: {@link #opened} once, then {@link #frame} zero or more times,
- * then {@link #closed} exactly once.
+ * connection they are called in order: {@link #opened} once, then {@link #frame} and
+ * {@link #writabilityChanged} zero or more times, then {@link #closed} exactly once.
  */
 @ConsumerType
 public interface ConnectionHandler {
@@ -75,6 +75,23 @@ public interface ConnectionHandler {
      * @since 1.1
      */
     default void rejected(InetSocketAddress remote, CloseReason reason, String detail) {
+        // nothing by default
+    }
+
+    /**
+     * The connection's {@link Connection#isWritable()} changed: {@code false} when the data waiting for the
+     * peer passed the high-water mark, {@code true} when it drained to the low-water mark. Calls for one
+     * connection alternate, starting with {@code false} (a connection opens writable), and carry the value
+     * that held when the call was made; a short-lived change may be coalesced away. Never called after
+     * {@link #closed}. Called on an I/O thread: must be cheap and never block, but may send.
+     * <p>
+     * Transports written against 1.1 never call it.
+     *
+     * @param connection the connection
+     * @param writable the new value of {@link Connection#isWritable()}
+     * @since 1.2
+     */
+    default void writabilityChanged(Connection connection, boolean writable) {
         // nothing by default
     }
 }

@@ -11,7 +11,9 @@ import org.osgi.annotation.versioning.ConsumerType;
  * <p>
  * A transport bounds everything a peer can make it hold: the size of one frame (larger frames close
  * that connection with {@link CloseReason#FRAME_TOO_LARGE}), the time to complete a handshake (see
- * {@link Connection#established()}), the time to connect, and the outbound buffer of each connection.
+ * {@link Connection#established()}), the time to connect, and what waits to be written to each connection
+ * (since 1.2: an outbound budget for data, a hard cap for control frames and a deadline for the last frame of a
+ * close; see {@link Connection}).
  * When the transport service goes away, every connection it opened is closed with
  * {@link CloseReason#SHUTDOWN}.
  * <p>

@@ -28,6 +28,27 @@ class ConfigValuesTest {
     }
 
     @Test
+    void sizesTakeAnOptionalBinaryUnit() {
+        assertEquals(1_048_576, ConfigValues.parseSize("1048576"));
+        assertEquals(64 * 1024, ConfigValues.parseSize(" 64k "));
+        assertEquals(512 * 1024, ConfigValues.parseSize("512KiB"));
+        assertEquals(4L << 20, ConfigValues.parseSize("4MiB"));
+        assertEquals(4L << 20, ConfigValues.parseSize("4 mb"));
+        assertEquals(3L << 30, ConfigValues.parseSize("3g"));
+        assertEquals(10, ConfigValues.parseSize("10b"));
+        assertEquals(-1, ConfigValues.parseSize("-1"));
+        assertEquals(-1, ConfigValues.parseSize("1.5m"));
+        assertEquals(-1, ConfigValues.parseSize("4 TiB"));
+        assertEquals(-1, ConfigValues.parseSize("99999999999999999g"));
+        assertEquals(-1, ConfigValues.parseSize(null));
+        ConfigValues v = ConfigValues.of(Map.of(), "meshnode.transport");
+        assertEquals(4L << 20, v.size("outbound.budget", "4m", 1024, 1L << 30));
+        assertEquals("configuration meshnode.transport: outbound.budget = '512' is invalid: expected a size in bytes"
+            + " from 1024 to 1073741824: a whole number, optionally with k, m or g (KiB, MiB, GiB), e.g. 64k, 4MiB",
+            assertThrows(ConfigException.class, () -> v.size("outbound.budget", "512", 1024, 1L << 30)).getMessage());
+    }
+
+    @Test
     void errorsNameTheFileAndTheKey() {
         ConfigValues v = ConfigValues.of(Map.of(ConfigValues.FILEINSTALL_FILENAME, "file:/srv/node/etc/meshnode.heartbeat.cfg"),
             "meshnode.heartbeat");

@@ -3,12 +3,14 @@ package io.meshnode.transport.netty.internal;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.channels.spi.SelectorProvider;
+import java.time.Duration;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
@@ -47,6 +49,23 @@ record Io(String name, IoHandlerFactory handlerFactory, boolean epoll) {
         return epoll ? Native.client(family) : () -> new NioSocketChannel(SelectorProvider.provider(), family);
     }
 
+    /**
+     * Sets TCP_USER_TIMEOUT on an epoll socket, so that the kernel gives up on data the peer leaves
+     * unacknowledged (also on a zero window) instead of retrying for many minutes; NIO cannot set it.
+     *
+     * @param timeout zero for the kernel's default
+     */
+    void userTimeout(Channel ch, Duration timeout) {
+        if (epoll && !timeout.isZero()) {
+            Native.userTimeout(ch, (int) timeout.toMillis());
+        }
+    }
+
+    /** @return the TCP_USER_TIMEOUT of an epoll socket in ms, -1 on NIO (for tests) */
+    int userTimeout(Channel ch) {
+        return epoll ? Native.userTimeout(ch) : -1;
+    }
+
     private static SocketProtocolFamily family(InetAddress address) {
         return address instanceof Inet4Address ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6;
     }
@@ -67,6 +86,14 @@ record Io(String name, IoHandlerFactory handlerFactory, boolean epoll) {
 
         static ChannelFactory<? extends Channel> client(SocketProtocolFamily family) {
             return () -> new EpollSocketChannel(family);
+        }
+
+        static void userTimeout(Channel ch, int millis) {
+            ch.config().setOption(EpollChannelOption.TCP_USER_TIMEOUT, millis);
+        }
+
+        static int userTimeout(Channel ch) {
+            return ch.config().getOption(EpollChannelOption.TCP_USER_TIMEOUT);
         }
     }
 }

@@ -5,10 +5,13 @@ import static java.util.concurrent.TimeUnit.NANOSECONDS;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.PublicKey;
+import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import javax.net.ssl.SSLEngine;
@@ -22,12 +25,17 @@ import io.meshnode.api.transport.CloseReason;
 import io.meshnode.api.transport.Connection;
 import io.meshnode.api.transport.ConnectionHandler;
 import io.meshnode.api.transport.Direction;
+import io.meshnode.api.transport.OverBudgetException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.codec.TooLongFrameException;
@@ -41,9 +49,18 @@ import io.netty.util.concurrent.ScheduledFuture;
 /**
  * One channel with its pipeline. Handler callbacks run on the channel's event loop, so they are
  * ordered: opened, frames, closed.
+ * <p>
+ * Outbound flow control: data frames wait in {@link #queue}, in front of the channel, and move into the channel
+ * only while the channel is writable (its water marks), so Netty's own buffer holds at most write.buffer.high of
+ * data plus one frame. Control frames are written to the channel directly, ahead of that queue. What waits is
+ * reserved at send time against outbound.budget (data) or outbound.control.max (control), on any thread, and
+ * released when the write completes or fails.
  */
 final class NettyConnection implements Connection {
     private record Closing(CloseReason reason, String detail) {}
+
+    /** A data frame waiting in front of the channel. */
+    private record Queued(byte[] frame, CompletableFuture<Void> sent) {}
 
     /** Set on accepted channels that hold a place under the transport's caps on unauthenticated connections. */
     static final AttributeKey<Runnable> GATE = AttributeKey.valueOf("meshnode.gate");
@@ -70,6 +87,20 @@ final class NettyConnection implements Connection {
     private volatile PublicKey peerKey;
     private volatile String security = "plain";
     private boolean opened; // event loop only
+    /** The first handler of the pipeline: a close started here skips TLS's close_notify and its wait for the peer. */
+    private final Cut cut = new Cut();
+    private final ArrayDeque<Queued> queue = new ArrayDeque<>(); // event loop only
+    /** Bytes of the frames in {@link #queue}; written on the event loop only. */
+    private volatile long queuedBytes;
+    /** Data bytes accepted by send and not yet written to the socket: the queue plus what the channel holds. */
+    private final AtomicLong dataPending = new AtomicLong();
+    /** Control bytes accepted by sendControl or a close and not yet written to the socket. */
+    private final AtomicLong controlPending = new AtomicLong();
+    /** Written on the event loop only: the hysteresis between write.buffer.high and write.buffer.low. */
+    private volatile boolean writable = true;
+    private boolean toldWritable = true; // event loop only
+    private boolean reportedClosed; // event loop only
+    private final CompletableFuture<Void> socketClosed = new CompletableFuture<>();
 
     /** @param dial completed when an outbound connection opens; {@code null} for inbound ones */
     /** @param engine the TLS engine, {@code null} for plain TCP */
@@ -85,6 +116,8 @@ final class NettyConnection implements Connection {
         this.dial = dial;
         this.decoder = new FrameDecoder(settings.frameMax());
         channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(settings.writeLow(), settings.writeHigh()));
+        channel.closeFuture().addListener(f -> socketClosed.complete(null));
+        channel.pipeline().addLast(cut);
         if (engine != null) {
             ssl = new SslHandler(engine, false, tlsTasks);
             // The transport's handshake timeout covers TLS and hello together.
@@ -121,8 +154,8 @@ final class NettyConnection implements Connection {
         return a != null ? a : (InetSocketAddress) channel.localAddress();
     }
 
-    @Override
-    public CompletionStage<Void> send(byte[] frame) {
+    /** @return a failed stage if the frame cannot be sent at all, else {@code null} */
+    private CompletableFuture<Void> unsendable(byte[] frame) {
         if (!isOpen()) {
             return CompletableFuture.failedFuture(new IllegalStateException("connection closed"));
         }
@@ -130,21 +163,193 @@ final class NettyConnection implements Connection {
             return CompletableFuture.failedFuture(new IllegalArgumentException(
                 "frame of " + frame.length + " bytes exceeds frame.max " + settings.frameMax()));
         }
-        CompletableFuture<Void> sent = new CompletableFuture<>();
-        // Wrapped, not copied: the caller hands the array over (it is not reused in the mesh).
-        channel.writeAndFlush(Unpooled.wrappedBuffer(frame)).addListener(f -> {
-            if (f.isSuccess()) {
-                sent.complete(null);
-            } else {
-                sent.completeExceptionally(f.cause());
+        return null;
+    }
+
+    @Override
+    public CompletionStage<Void> send(byte[] frame) {
+        CompletableFuture<Void> refused = unsendable(frame);
+        if (refused != null) {
+            return refused;
+        }
+        // Reserve capacity or fail: the caller learns now, and nothing is held for a frame that is refused.
+        long budget = settings.outboundBudget();
+        for (;;) {
+            long before = dataPending.get();
+            if (before > 0 && before + frame.length > budget) {
+                return CompletableFuture.failedFuture(new OverBudgetException("outbound budget exceeded: " + before
+                    + " bytes queued toward " + ConfigValues.format(remoteAddress()) + ", a frame of " + frame.length
+                    + " bytes would pass outbound.budget " + budget, before, frame.length, budget));
             }
-        });
+            if (dataPending.compareAndSet(before, before + frame.length)) {
+                break;
+            }
+        }
+        Queued q = new Queued(frame, new CompletableFuture<>());
+        if (!onLoop(() -> enqueue(q))) {
+            dataPending.addAndGet(-frame.length);
+            q.sent.completeExceptionally(new IllegalStateException("connection closed"));
+        }
+        return q.sent;
+    }
+
+    @Override
+    public CompletionStage<Void> sendControl(byte[] frame) {
+        CompletableFuture<Void> refused = unsendable(frame);
+        if (refused != null) {
+            return refused;
+        }
+        long max = settings.controlMax();
+        long after = controlPending.addAndGet(frame.length);
+        if (after > max) {
+            long before = controlPending.addAndGet(-frame.length);
+            String detail = "the peer does not read: " + before + " bytes of control frames wait for it, a frame of "
+                + frame.length + " bytes would pass outbound.control.max " + max;
+            if (closeFirst(CloseReason.OVERLOADED, detail)) {
+                log.warn("{}: {}; closing", this, detail);
+            }
+            return CompletableFuture.failedFuture(new OverBudgetException(detail, before, frame.length, max));
+        }
+        CompletableFuture<Void> sent = new CompletableFuture<>();
+        if (!onLoop(() -> writeControl(frame, sent))) {
+            controlPending.addAndGet(-frame.length);
+            sent.completeExceptionally(new IllegalStateException("connection closed"));
+        }
         return sent;
+    }
+
+    /** @return {@code false} if the event loop no longer runs tasks (the transport stopped) */
+    private boolean onLoop(Runnable task) {
+        if (channel.eventLoop().inEventLoop()) {
+            task.run();
+            return true;
+        }
+        try {
+            channel.eventLoop().execute(task);
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false;
+        }
+    }
+
+    private void enqueue(Queued q) {
+        if (closing.get() != null || !channel.isActive()) {
+            dataPending.addAndGet(-q.frame.length);
+            q.sent.completeExceptionally(closedWhileWaiting());
+            return;
+        }
+        queue.add(q);
+        queuedBytes += q.frame.length;
+        drain();
+        updateWritability();
+    }
+
+    /** Moves data frames from the queue into the channel while the channel is below its high-water mark. */
+    private void drain() {
+        boolean wrote = false;
+        Queued q;
+        while (channel.isWritable() && (q = queue.poll()) != null) {
+            queuedBytes -= q.frame.length;
+            Queued written = q;
+            ChannelPromise promise = channel.newPromise();
+            promise.addListener(f -> {
+                dataPending.addAndGet(-written.frame.length);
+                complete(written.sent, f);
+                updateWritability();
+            });
+            // Wrapped, not copied: the caller hands the array over.
+            channel.write(Unpooled.wrappedBuffer(q.frame), promise);
+            wrote = true;
+        }
+        if (wrote) {
+            channel.flush();
+        }
+    }
+
+    private void writeControl(byte[] frame, CompletableFuture<Void> sent) {
+        if (closing.get() != null || !channel.isActive()) {
+            controlPending.addAndGet(-frame.length);
+            sent.completeExceptionally(closedWhileWaiting());
+            return;
+        }
+        channel.writeAndFlush(Unpooled.wrappedBuffer(frame)).addListener(f -> {
+            controlPending.addAndGet(-frame.length);
+            complete(sent, f);
+        });
+    }
+
+    private static void complete(CompletableFuture<Void> sent, io.netty.util.concurrent.Future<?> f) {
+        if (f.isSuccess()) {
+            sent.complete(null);
+        } else {
+            sent.completeExceptionally(f.cause());
+        }
+    }
+
+    private IOException closedWhileWaiting() {
+        Closing why = closing.get();
+        return new IOException("connection closed" + (why == null ? "" : " (" + why.reason() + ")")
+            + " before the frame was written");
+    }
+
+    /** Fails every data frame still queued (event loop). */
+    private void discardQueue() {
+        Queued q;
+        while ((q = queue.poll()) != null) {
+            queuedBytes -= q.frame.length;
+            dataPending.addAndGet(-q.frame.length);
+            q.sent.completeExceptionally(closedWhileWaiting());
+        }
+    }
+
+    /** Applies the water marks' hysteresis to the data pending and tells the handler of a change (event loop). */
+    private void updateWritability() {
+        long pending = dataPending.get();
+        if (writable && pending > settings.writeHigh()) {
+            writable = false;
+        } else if (!writable && pending <= settings.writeLow()) {
+            writable = true;
+        }
+        boolean now = writable;
+        if (now != toldWritable && opened && !reportedClosed && closing.get() == null) {
+            toldWritable = now;
+            try {
+                handler.writabilityChanged(this, now);
+            } catch (RuntimeException e) {
+                log.warn("{}: the connection handler failed on a writability change: {}", this, e.toString(), e);
+            }
+        }
     }
 
     @Override
     public boolean isWritable() {
-        return channel.isWritable();
+        // The flag lags a send from another thread by one event-loop task; the count does not.
+        return writable && dataPending.get() <= settings.writeHigh() && isOpen();
+    }
+
+    @Override
+    public long pendingBytes() {
+        return dataPending.get() + controlPending.get();
+    }
+
+    /** For tests: data bytes still in front of the channel. */
+    long queuedBytes() {
+        return queuedBytes;
+    }
+
+    /** For tests. */
+    Channel channel() {
+        return channel;
+    }
+
+    @Override
+    public void pauseReads() {
+        channel.config().setAutoRead(false);
+    }
+
+    @Override
+    public void resumeReads() {
+        channel.config().setAutoRead(true);
     }
 
     @Override
@@ -187,13 +392,84 @@ final class NettyConnection implements Connection {
         closeFirst(reason, detail);
     }
 
+    @Override
+    public CompletionStage<Void> close(CloseReason reason, String detail, byte[] lastFrame) {
+        if (closing.compareAndSet(null, new Closing(reason, detail == null ? "" : detail))) {
+            byte[] last = lastFrame != null && lastFrame.length <= settings.frameMax() ? lastFrame : null;
+            if (!onLoop(() -> closeAfter(last))) {
+                channel.close();
+            }
+        }
+        return socketClosed.copy();
+    }
+
+    /** Writes the last frame ahead of the discarded queue, then closes when it is written or the deadline passes. */
+    private void closeAfter(byte[] last) {
+        discardQueue();
+        if (last == null || !channel.isActive()) {
+            cut(false);
+            return;
+        }
+        ScheduledFuture<?> deadline = channel.eventLoop().schedule(() -> {
+            if (channel.isOpen()) {
+                log.debug("{}: last frame not written within close.deadline {} (the peer does not read); closing",
+                    this, ConfigValues.format(settings.closeDeadline()));
+                cut(true);
+            }
+        }, settings.closeDeadline().toNanos(), NANOSECONDS);
+        controlPending.addAndGet(last.length);
+        channel.writeAndFlush(Unpooled.wrappedBuffer(last)).addListener(f -> {
+            controlPending.addAndGet(-last.length);
+            deadline.cancel(false);
+            cut(false);
+        });
+    }
+
     /** @return whether this call decided the reason */
     private boolean closeFirst(CloseReason reason, String detail) {
         if (closing.compareAndSet(null, new Closing(reason, detail == null ? "" : detail))) {
-            channel.close();
+            if (!onLoop(() -> {
+                discardQueue();
+                cut(false);
+            })) {
+                channel.close();
+            }
             return true;
         }
         return false;
+    }
+
+    /**
+     * Closes the socket now, from the head of the pipeline: TLS sends no close_notify, so nothing waits for a
+     * peer that does not read (the mesh protocol ends a link with its own goodbye frame). Event loop only.
+     *
+     * @param reset abort with a RST, discarding what the kernel still holds for the peer
+     */
+    private void cut(boolean reset) {
+        if (reset) {
+            try {
+                channel.config().setOption(ChannelOption.SO_LINGER, 0);
+            } catch (ChannelException e) {
+                // closed meanwhile
+            }
+        }
+        // Nothing to wait for: channelInactive reports the close.
+        ChannelHandlerContext head = cut.ctx;
+        if (head != null) {
+            head.close();
+        } else {
+            channel.close();
+        }
+    }
+
+    /** Holds the context of the pipeline's first handler. */
+    private static final class Cut extends ChannelOutboundHandlerAdapter {
+        volatile ChannelHandlerContext ctx;
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            this.ctx = ctx;
+        }
     }
 
     @Override
@@ -257,6 +533,15 @@ final class NettyConnection implements Connection {
                     dial.complete(c);
                 }
             }
+            updateWritability();
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (ctx.channel().isWritable()) {
+                drain();
+            }
+            ctx.fireChannelWritabilityChanged();
         }
 
         private void tlsFailed(Throwable cause) {
@@ -298,6 +583,8 @@ final class NettyConnection implements Connection {
             closing.compareAndSet(null, new Closing(CloseReason.REMOTE_CLOSED,
                 ssl != null && !opened ? "closed by the peer during the TLS handshake" : "closed by the peer"));
             Closing why = closing.get();
+            discardQueue();
+            reportedClosed = true;
             if (opened) {
                 handler.closed(c, why.reason(), why.detail());
             } else if (dial == null && why.reason() != CloseReason.SHUTDOWN) {

@@ -63,8 +63,8 @@ public class NettyTransport implements Transport {
         description = "Netty TCP transport (etc/meshnode.transport.cfg). Changes apply to connections opened"
             + " afterwards.")
     public @interface Config {
-        @AttributeDefinition(name = "frame.max", description = "Largest frame in bytes, 1024 to 67108864; k and m"
-            + " suffixes allowed. A larger frame closes the connection.")
+        @AttributeDefinition(name = "frame.max", description = "Largest frame in bytes, 1024 to 67108864; units"
+            + " allowed (64k, 1m, 1MiB). A larger frame closes the connection.")
         String frame_max() default "1048576";
 
         @AttributeDefinition(name = "connect.timeout", description = "How long a dial may take (duration with unit).")
@@ -74,13 +74,29 @@ public class NettyTransport implements Transport {
             description = "How long a new connection may stay unestablished before it is closed.")
         String handshake_timeout() default "5s";
 
-        @AttributeDefinition(name = "write.buffer.high",
-            description = "Outbound bytes queued per connection above which it reports not writable.")
+        @AttributeDefinition(name = "write.buffer.high", description = "Data bytes waiting per connection above"
+            + " which it reports not writable; also the most data handed to the socket ahead of a control frame.")
         String write_buffer_high() default "1048576";
 
         @AttributeDefinition(name = "write.buffer.low",
-            description = "Outbound bytes queued below which it reports writable again.")
+            description = "Data bytes waiting below which a connection reports writable again.")
         String write_buffer_low() default "262144";
+
+        @AttributeDefinition(name = "outbound.budget", description = "Data bytes that may wait per connection (at"
+            + " least write.buffer.high); a send past it fails at once. Units allowed (4m, 512KiB).")
+        String outbound_budget() default "4m";
+
+        @AttributeDefinition(name = "outbound.control.max", description = "Control bytes (pings, pongs, goodbyes)"
+            + " that may wait per connection; past it the peer is not reading and the connection closes (OVERLOADED).")
+        String outbound_control_max() default "64k";
+
+        @AttributeDefinition(name = "close.deadline", description = "How long a close waits for its last frame"
+            + " (goodbye, refusal) to be written before it closes the socket anyway.")
+        String close_deadline() default "1s";
+
+        @AttributeDefinition(name = "tcp.user.timeout", description = "Linux (epoll) TCP_USER_TIMEOUT: the kernel"
+            + " closes a connection whose sent data stays unacknowledged this long. 0s: the kernel's default.")
+        String tcp_user_timeout() default "30s";
 
         @AttributeDefinition(description = "on: every link is TLS 1.3 with mutual authentication by the node keys."
             + " off: plain TCP, peers are not authenticated (a warning at start and in mesh:status).")
@@ -302,6 +318,7 @@ public class NettyTransport implements Transport {
                         return;
                     }
                 }
+                io.userTimeout(ch, s.tcpUserTimeout());
                 new NettyConnection(ids.incrementAndGet(), direction, ch, handler, s, NettyTransport.this, log, dial,
                     engine, tlsTasks);
             }
@@ -354,6 +371,11 @@ public class NettyTransport implements Transport {
     private static void reset(Channel ch) {
         ch.config().setOption(ChannelOption.SO_LINGER, 0);
         ch.close();
+    }
+
+    /** For tests: the I/O implementation. */
+    Io io() {
+        return io;
     }
 
     /** For tests: unauthenticated inbound connections held now. */

@@ -8,16 +8,18 @@ import io.meshnode.api.config.ConfigValues;
 
 /** One validated transport configuration. Connections keep the settings that were current when they opened. */
 record Settings(int frameMax, Duration connectTimeout, Duration handshakeTimeout, int writeHigh, int writeLow, boolean tls,
-    int unauthenticatedMax, int unauthenticatedPerAddress) {
+    int unauthenticatedMax, int unauthenticatedPerAddress, long outboundBudget, int controlMax, Duration closeDeadline,
+    Duration tcpUserTimeout) {
     static final int KIB = 1024;
     static final int MIB = 1024 * KIB;
     static final Settings DEFAULTS = new Settings(MIB, Duration.ofSeconds(3), Duration.ofSeconds(5), MIB, 256 * KIB, true,
-        256, 8);
+        256, 8, 4L * MIB, 64 * KIB, Duration.ofSeconds(1), Duration.ofSeconds(30));
 
-    /** The settings before issue 7 added TLS and the caps: kept for callers that only set the sizes and times. */
+    /** Only the sizes and times of the first version; the rest at their defaults. */
     Settings(int frameMax, Duration connectTimeout, Duration handshakeTimeout, int writeHigh, int writeLow) {
         this(frameMax, connectTimeout, handshakeTimeout, writeHigh, writeLow, DEFAULTS.tls, DEFAULTS.unauthenticatedMax,
-            DEFAULTS.unauthenticatedPerAddress);
+            DEFAULTS.unauthenticatedPerAddress, DEFAULTS.outboundBudget, DEFAULTS.controlMax, DEFAULTS.closeDeadline,
+            DEFAULTS.tcpUserTimeout);
     }
 
     /** @throws ConfigException naming the file and key of the first invalid value */
@@ -41,7 +43,19 @@ record Settings(int frameMax, Duration connectTimeout, Duration handshakeTimeout
         };
         int max = values.integer("unauthenticated.max", config.unauthenticated_max(), 1, 1_000_000);
         int perAddress = values.integer("unauthenticated.per.address", config.unauthenticated_per_address(), 1, max);
-        return new Settings(frameMax, connect, handshake, high, low, tls, max, perAddress);
+        long budget = values.size("outbound.budget", config.outbound_budget(), 64 * KIB, 1L << 40);
+        if (budget < high) {
+            throw values.invalid("outbound.budget", config.outbound_budget(),
+                "at least write.buffer.high (" + high + ")");
+        }
+        int controlMax = bytes(values, "outbound.control.max", config.outbound_control_max(), KIB, 64 * MIB);
+        Duration closeDeadline = values.positiveDuration("close.deadline", config.close_deadline());
+        Duration userTimeout = values.duration("tcp.user.timeout", config.tcp_user_timeout());
+        if (userTimeout.toMillis() > Integer.MAX_VALUE) {
+            throw values.invalid("tcp.user.timeout", config.tcp_user_timeout(), "at most " + Integer.MAX_VALUE + "ms");
+        }
+        return new Settings(frameMax, connect, handshake, high, low, tls, max, perAddress, budget, controlMax,
+            closeDeadline, userTimeout);
     }
 
     /** Netty's connect timeout is an int of milliseconds, and 0 would mean "none". */
@@ -49,19 +63,8 @@ record Settings(int frameMax, Duration connectTimeout, Duration handshakeTimeout
         return (int) Math.max(1, connectTimeout.toMillis());
     }
 
-    /** A byte count: a whole number, optionally with k or m (KiB, MiB). */
+    /** A size in bytes that fits an int: a whole number, optionally with a unit (64k, 4MiB). */
     static int bytes(ConfigValues values, String key, String value, int min, int max) {
-        try {
-            String t = value.trim().toLowerCase(Locale.ROOT);
-            int unit = t.endsWith("k") ? KIB : t.endsWith("m") ? MIB : 1;
-            long n = Math.multiplyExact(Long.parseLong(unit == 1 ? t : t.substring(0, t.length() - 1).trim()), unit);
-            if (n >= min && n <= max) {
-                return (int) n;
-            }
-        } catch (RuntimeException e) {
-            // reported below
-        }
-        throw values.invalid(key, value,
-            "expected a byte count from " + min + " to " + max + ", optionally with k or m (e.g. 64k, 1m)");
+        return (int) values.size(key, value, min, max);
     }
 }

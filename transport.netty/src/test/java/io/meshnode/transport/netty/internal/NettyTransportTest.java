@@ -91,8 +91,9 @@ class NettyTransportTest {
 
     @Test
     void connectsWithLocalBindAndExchangesFramesBothWays() throws Exception {
-        NettyTransport server = transport(Map.of());
-        NettyTransport client = transport(Map.of());
+        // Both sides send 4.5 MB without waiting for anything: a budget above that, so that none is refused.
+        NettyTransport server = transport(Map.of("outbound.budget", "16m"));
+        NettyTransport client = transport(Map.of("outbound.budget", "16m"));
         Recorder serverEvents = new Recorder(true);
         Recorder clientEvents = new Recorder(true);
         Listener listener = server.listen(ANY_PORT, serverEvents);
@@ -384,8 +385,8 @@ class NettyTransportTest {
         server.modified(TestSupport.config(Map.of("frame.max", "huge")),
             Map.of("felix.fileinstall.filename", "file:/opt/meshnode/etc/meshnode.transport.cfg"));
         assertEquals(1024, server.settings().frameMax(), "keeps the last good settings");
-        assertEquals(List.of("ERROR etc/meshnode.transport.cfg: frame.max = 'huge' is invalid: expected a byte count"
-            + " from 1024 to 67108864, optionally with k or m (e.g. 64k, 1m); keeping the previous transport configuration"),
+        assertEquals(List.of("ERROR etc/meshnode.transport.cfg: frame.max = 'huge' is invalid: expected a size in bytes"
+            + " from 1024 to 67108864: a whole number, optionally with k, m or g (KiB, MiB, GiB), e.g. 64k, 4MiB; keeping the previous transport configuration"),
             log.at("ERROR"));
     }
 

@@ -48,6 +48,8 @@ final class TestSupport {
         final Map<Connection, CompletableFuture<Closed>> closed = new ConcurrentHashMap<>();
         final List<String> violations = new CopyOnWriteArrayList<>();
         final List<String> rejected = new CopyOnWriteArrayList<>();
+        final Map<Connection, BlockingQueue<Boolean>> writability = new ConcurrentHashMap<>();
+        private final Map<Connection, Boolean> lastWritability = new ConcurrentHashMap<>();
         KeyPair keys = newKeys();
 
         @Override
@@ -94,6 +96,26 @@ final class TestSupport {
             if (!closedFuture(c).complete(new Closed(reason, detail))) {
                 violations.add("closed twice: " + c + " " + reason);
             }
+        }
+
+        @Override
+        public void writabilityChanged(Connection c, boolean writable) {
+            if (!frames.containsKey(c) || closedFuture(c).isDone()) {
+                violations.add("writability outside opened..closed: " + c);
+            }
+            // A connection opens writable, and the calls alternate.
+            if (lastWritability.getOrDefault(c, true) == writable) {
+                violations.add("writability " + writable + " twice in a row: " + c);
+            }
+            lastWritability.put(c, writable);
+            writability.computeIfAbsent(c, k -> new LinkedBlockingQueue<>()).add(writable);
+        }
+
+        /** @return the next writability change reported for c, waiting up to 10s */
+        boolean nextWritability(Connection c) throws InterruptedException {
+            Boolean w = writability.computeIfAbsent(c, k -> new LinkedBlockingQueue<>()).poll(10, SECONDS);
+            assertNotNull(w, "no writability change within 10s on " + c);
+            return w;
         }
 
         CompletableFuture<Closed> closedFuture(Connection c) {

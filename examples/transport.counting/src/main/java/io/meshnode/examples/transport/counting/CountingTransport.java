@@ -51,7 +51,8 @@ public class CountingTransport implements Transport {
     }
 
     // A decorator forwards everything it does not change: here whether the transport authenticates peers (TLS),
-    // and below the node's key, admission of sources, rejections and each connection's proven peer key.
+    // and below the node's key, admission of sources, rejections, writability changes, and each connection's proven
+    // peer key, control frames, pending bytes, close with a last frame and pausing reads (mesh.api transport 1.2).
     @Override
     public boolean authenticates() {
         return delegate.authenticates();
@@ -111,6 +112,11 @@ public class CountingTransport implements Transport {
         }
 
         @Override
+        public void writabilityChanged(Connection connection, boolean writable) {
+            next.writabilityChanged(wrap(connection), writable);
+        }
+
+        @Override
         public void closed(Connection connection, CloseReason reason, String detail) {
             Counted c = wrap(connection);
             wrappers.remove(connection);
@@ -134,10 +140,35 @@ public class CountingTransport implements Transport {
 
         @Override
         public CompletionStage<Void> send(byte[] frame) {
+            count(frame);
+            return inner.send(frame);
+        }
+
+        @Override
+        public CompletionStage<Void> sendControl(byte[] frame) {
+            count(frame);
+            return inner.sendControl(frame);
+        }
+
+        private void count(byte[] frame) {
             framesOut.increment();
             bytesOut.add(frame.length);
             CountingTransport.this.bytesOut.add(frame.length);
-            return inner.send(frame);
+        }
+
+        @Override
+        public long pendingBytes() {
+            return inner.pendingBytes();
+        }
+
+        @Override
+        public void pauseReads() {
+            inner.pauseReads();
+        }
+
+        @Override
+        public void resumeReads() {
+            inner.resumeReads();
         }
 
         @Override
@@ -188,6 +219,14 @@ public class CountingTransport implements Transport {
         @Override
         public void close(CloseReason reason, String detail) {
             inner.close(reason, detail);
+        }
+
+        @Override
+        public CompletionStage<Void> close(CloseReason reason, String detail, byte[] lastFrame) {
+            if (lastFrame != null && inner.isOpen()) {
+                count(lastFrame);
+            }
+            return inner.close(reason, detail, lastFrame);
         }
 
         @Override

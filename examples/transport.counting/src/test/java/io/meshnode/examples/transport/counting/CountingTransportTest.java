@@ -104,6 +104,11 @@ class CountingTransportTest {
         public void closed(Connection c, CloseReason reason, String detail) {
             seen.add(c);
         }
+
+        @Override
+        public void writabilityChanged(Connection c, boolean writable) {
+            seen.add(c);
+        }
     }
 
     @Test
@@ -125,5 +130,28 @@ class CountingTransportTest {
         assertTrue(log.has("INFO", "received 1 frames / 3 bytes, sent 2 frames / 15 bytes"), log.lines().toString());
         counting.deactivate();
         assertTrue(log.has("INFO", "3 bytes received, 15 bytes sent in all"), log.lines().toString());
+    }
+
+    @Test
+    void passesTheFlowControlMethodsThroughAndA11TransportGetsTheirDefaults() {
+        RecordingLogger log = new RecordingLogger();
+        Plain plain = new Plain(); // written against transport 1.1: the 1.2 methods are the interface's defaults
+        CountingTransport counting = new CountingTransport(plain, log.logger());
+        Mesh mesh = new Mesh();
+
+        Connection c = counting.connect(PEER, null, mesh).toCompletableFuture().join();
+        c.sendControl(new byte[4]);
+        assertEquals(0, c.pendingBytes());
+        c.pauseReads();
+        c.resumeReads();
+        plain.handler.writabilityChanged(plain, false);
+        c.close(CloseReason.SHUTDOWN, "stopping", new byte[6]).toCompletableFuture().join();
+
+        assertEquals(2, plain.sent.size(), "the control frame and the last frame went out through send");
+        assertEquals(6, plain.sent.get(1).length);
+        assertEquals(3, mesh.seen.size());
+        mesh.seen.forEach(x -> assertSame(c, x, "the same wrapper in every callback"));
+        assertTrue(log.has("INFO", "(SHUTDOWN): received 0 frames / 0 bytes, sent 2 frames / 10 bytes"),
+            log.lines().toString());
     }
 }
