@@ -1,8 +1,8 @@
 /**
- * Configuration values shared by every Meshnode component: durations with units and validation errors that name the file and key an operator must fix.
+ * Configuration values shared by every Meshnode component: durations with units and validation errors that name the file and key an operator must fix, and text from outside made safe for a log line.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.meshnode.api.config;
 
 import org.osgi.annotation.bundle.Export;

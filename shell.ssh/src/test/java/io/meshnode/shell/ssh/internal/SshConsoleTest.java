@@ -119,7 +119,7 @@ class SshConsoleTest {
             assertEquals("hello a\n", pipe.out, "unscoped names and the gogo builtins: " + pipe);
         }
         assertTrue(log.has("INFO", "SSH console listening on 127.0.0.1:" + console.port()), log.lines().toString());
-        assertTrue(log.has("INFO", "meshnode logged in from 127.0.0.1:"), log.lines().toString());
+        assertTrue(log.has("INFO", "'meshnode' logged in from 127.0.0.1:"), log.lines().toString());
     }
 
     @Test
@@ -154,7 +154,7 @@ class SshConsoleTest {
             assertEquals("hello pw\n", RemoteConsole.exec(session, "test:hello pw").out);
         }
         assertThrows(IOException.class, () -> client.login(port, null, "guess"));
-        assertTrue(log.has("WARN", "wrong password for user meshnode"), log.lines().toString());
+        assertTrue(log.has("WARN", "wrong password for user 'meshnode'"), log.lines().toString());
     }
 
     @Test
