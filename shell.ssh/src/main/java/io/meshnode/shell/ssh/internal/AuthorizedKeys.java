@@ -188,7 +188,7 @@ final class AuthorizedKeys {
     private Entry entry(PublicKey key, int line, Map<String, String> options) {
         for (String name : options.keySet()) {
             if (!ENFORCED.contains(name) && !MOOT.contains(name)) {
-                log.warn("SSH console: {} line {}: option '{}' is not supported (only from=, command=, restrict, "
+                log.warn("SSH console: {} line {}: option {} is not supported (only from=, command=, restrict, "
                     + "no-pty, pty and the no-*-forwarding ones); the key is refused", displayName, line,
                     ClientText.of(name));
                 return null;

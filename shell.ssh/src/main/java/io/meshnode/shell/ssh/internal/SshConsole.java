@@ -266,6 +266,9 @@ public class SshConsole implements Bans {
 
     @Deactivate
     void deactivate() throws InterruptedException {
+        if (worker.isShutdown()) {
+            return;
+        }
         worker.execute(this::stop);
         worker.shutdown();
         timer.shutdownNow();
