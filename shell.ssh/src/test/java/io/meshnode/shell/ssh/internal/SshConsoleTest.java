@@ -462,6 +462,21 @@ class SshConsoleTest {
     }
 
     @Test
+    void theConsoleFollowsAChangeOfListenLiveAndIgnoresOtherMeshKeys() throws Exception {
+        SshConsole c = console(home, Map.of("listen", "127.0.77.11:7800"));
+        int first = c.port();
+        assertTrue(log.has("INFO", "SSH console listening on 127.0.77.11:" + first + " (host from listen;"));
+        Map<String, Object> next = new java.util.HashMap<>(Map.of("port", "0", "listen", "127.0.77.12:7800"));
+        c.modified(Configs.of(SshConsole.Config.class, next), next);
+        int moved = c.port();
+        client.login(ConsoleServer.USER, "127.0.77.12", moved, operator, null).close();
+        // mesh:connect rewrites peers: the same settings, so no rebind (port 0 would give another port)
+        next.put("peers", "127.0.0.2:7800");
+        c.modified(Configs.of(SshConsole.Config.class, next), next);
+        assertEquals(moved, c.port());
+    }
+
+    @Test
     void onlyALoopbackListenHostBecomesTheConsolesHost() {
         assertEquals("127.0.0.7", Settings.meshHost("127.0.0.7:7800"));
         assertEquals("0:0:0:0:0:0:0:1", Settings.meshHost("[::1]:7800"));
