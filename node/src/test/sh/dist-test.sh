@@ -54,6 +54,7 @@ pid=$(cat "$MESHNODE_HOME/data/meshnode.pid" 2>/dev/null)
 check "the pid file names a live process" kill -0 "${pid:-0}"
 check "JAVA_OPTS reached the JVM" grep -qa -- "-Dmeshnode.dist.test=$$" "/proc/${pid:-0}/cmdline"
 check "the node uses MESHNODE_HOME (its log is there)" test -f "$MESHNODE_HOME/data/log/meshnode.log"
+check "data/ is the node user's only (drwx------: node key, Config Admin's copy of the configuration)" test "$(stat -c %a "$MESHNODE_HOME/data")" = 700
 check "nothing written to the working directory" test -z "$(ls -A "$work/elsewhere")"
 
 # console right after start reaches the SSH console (a stand-in ssh says whether the port accepted)
@@ -94,6 +95,16 @@ printf '# the SSH console\nhost = 127.0.0.5\n  port=17801\n#port = 1\n' >"$MESHN
 out=$(PATH=$work/fakebin:$PATH "$mn" console); rc=$?
 check "console reads host and port from etc/meshnode.ssh.cfg ($out)" \
     test "$rc" = 0 -a "$out" = "ssh -p 17801 meshnode@127.0.0.5"
+# without host, the console follows the mesh's listen host when it is a loopback address (as shell.ssh does)
+printf 'port = 17801\n' >"$MESHNODE_HOME/etc/meshnode.ssh.cfg"
+printf 'listen = 127.0.77.7:7800\n' >"$MESHNODE_HOME/etc/meshnode.mesh.cfg"
+out=$(PATH=$work/fakebin:$PATH "$mn" console); rc=$?
+check "console without host follows a loopback listen ($out)" \
+    test "$rc" = 0 -a "$out" = "ssh -p 17801 meshnode@127.0.77.7"
+printf 'listen = 10.1.2.3:7800\n' >"$MESHNODE_HOME/etc/meshnode.mesh.cfg"
+out=$(PATH=$work/fakebin:$PATH "$mn" console); rc=$?
+check "console without host stays on 127.0.0.1 for a non-loopback listen ($out)" \
+    test "$rc" = 0 -a "$out" = "ssh -p 17801 meshnode@127.0.0.1"
 
 echo "dist-test: $passed passed, $failed failed"
 ((failed == 0))

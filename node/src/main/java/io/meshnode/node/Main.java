@@ -3,6 +3,8 @@ package io.meshnode.node;
 import java.lang.reflect.InvocationTargetException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Entry point of meshnode.jar: settles the node home, then hands over to the bnd launcher.
@@ -38,7 +40,7 @@ public final class Main {
 
         Path dir = Path.of(home).toAbsolutePath().normalize();
         Path etc = Files.createDirectories(dir.resolve("etc"));
-        Path data = Files.createDirectories(dir.resolve("data"));
+        Path data = ownerOnly(dir.resolve("data"));
         DeployFolder.prepare(dir);
 
         System.setProperty("meshnode.home", dir.toString());
@@ -65,6 +67,33 @@ public final class Main {
         } catch (InvocationTargetException e) {
             throw e.getCause();
         }
+    }
+
+    /**
+     * data/ holds the node key, the SSH host key and the framework's storage, where Config Admin keeps its copy of
+     * every configuration (the console password's hash among them): only the node's user may enter it. Created so;
+     * an existing one open to others is closed, and said so.
+     */
+    private static Path ownerOnly(Path data) throws java.io.IOException {
+        java.util.Set<PosixFilePermission> owner = PosixFilePermissions.fromString("rwx------");
+        if (!Files.isDirectory(data)) {
+            try {
+                return Files.createDirectories(data, PosixFilePermissions.asFileAttribute(owner));
+            } catch (UnsupportedOperationException e) {
+                return Files.createDirectories(data); // not a POSIX file system
+            }
+        }
+        try {
+            java.util.Set<PosixFilePermission> perms = Files.getPosixFilePermissions(data);
+            if (!owner.containsAll(perms)) {
+                Files.setPosixFilePermissions(data, owner);
+                System.err.println("meshnode: " + data + " was open to other users ("
+                    + PosixFilePermissions.toString(perms) + "); made it owner-only (rwx------)");
+            }
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system
+        }
+        return data;
     }
 
     /** {@code meshnode.console=true|false} if set, else whether a terminal is attached. */

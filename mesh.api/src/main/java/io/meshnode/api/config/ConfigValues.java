@@ -321,6 +321,33 @@ public final class ConfigValues {
         }
     }
 
+    /**
+     * Makes text that someone else supplied (a peer's refusal reason, an SSH user name) safe for a log line or
+     * a console: control characters, line breaks among them, which could forge log lines, become escapes (a
+     * backslash, {@code u} and four hex digits), as do the Unicode line and paragraph separators.
+     *
+     * @param text any text, or {@code null}
+     * @return the text with every control character escaped; {@code "null"} for {@code null}
+     */
+    public static String printable(String text) {
+        if (text == null) {
+            return "null";
+        }
+        StringBuilder sb = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                if (sb == null) {
+                    sb = new StringBuilder(text.length() + 16).append(text, 0, i);
+                }
+                sb.append(String.format("\\u%04x", (int) c));
+            } else if (sb != null) {
+                sb.append(c);
+            }
+        }
+        return sb == null ? text : sb.toString();
+    }
+
     /** Shortens an IPv6 literal the usual way (RFC 5952): the longest run of zero groups becomes "::". */
     private static String compress(String v6) {
         int zone = v6.indexOf('%');

@@ -1,5 +1,5 @@
 /**
- * Configuration values shared by every Meshnode component: durations with units, sizes in bytes with units, and validation errors that name the file and key an operator must fix.
+ * Configuration values shared by every Meshnode component: durations with units, sizes in bytes with units, validation errors that name the file and key an operator must fix, and text from outside made safe for a log line.
  */
 @Export
 @Version("1.1.0")

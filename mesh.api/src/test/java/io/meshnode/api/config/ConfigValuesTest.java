@@ -72,4 +72,12 @@ class ConfigValuesTest {
         assertThrows(IllegalArgumentException.class, () -> ConfigValues.parseEndpoint("::1:7800"));
         assertThrows(IllegalArgumentException.class, () -> ConfigValues.parseEndpoint("no.such.host.invalid:1"));
     }
+
+    @Test
+    void printableEscapesControlCharactersSoNoLogLineCanBeForged() {
+        assertEquals("root\\u000aINFO [shell.ssh] meshnode logged in", ConfigValues.printable("root\nINFO [shell.ssh] meshnode logged in"));
+        assertEquals("a\\u001b[31mb\\u2028c\\u0000", ConfigValues.printable("a\u001b[31mb\u2028c\u0000"));
+        assertEquals("m\u00e9shnode", ConfigValues.printable("m\u00e9shnode"));
+        assertEquals("null", ConfigValues.printable(null));
+    }
 }

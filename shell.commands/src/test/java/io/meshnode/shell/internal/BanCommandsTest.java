@@ -2,6 +2,7 @@ package io.meshnode.shell.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -63,6 +64,39 @@ class BanCommandsTest {
         assertEquals(List.of("10.0.0.6"), commands.bans().stream().map(b -> b.address).toList());
         assertEquals(1, commands.unban("all").size());
         assertEquals("no bans", converter.format(commands.bans(), Converter.INSPECT, null).toString());
+    }
+
+    @Test
+    void theSshConsolesBansAreListedAndLiftedBesideTheMeshs() {
+        inForce.add(ban("10.0.0.5", null));
+        List<BanDTO> ssh = new ArrayList<>();
+        BanDTO login = ban("127.0.77.22", null);
+        login.reason = "ssh console: wrong password for user 'root'";
+        login.until = 1_700_000_300_000L;
+        ssh.add(login);
+        Bans console = new Bans() {
+            @Override
+            public List<BanDTO> bans() {
+                return List.copyOf(ssh);
+            }
+
+            @Override
+            public List<BanDTO> unban(String ref) {
+                List<BanDTO> lifted = ssh.stream().filter(b -> b.address.equals(ref) || ref.equals("all")).toList();
+                ssh.removeAll(lifted);
+                return lifted;
+            }
+        };
+        BanCommands both = new BanCommands(service, console);
+        assertEquals(List.of("127.0.77.22", "10.0.0.5"), both.bans().stream().map(b -> b.address).toList(),
+            "soonest expiry first, whichever list");
+        assertTrue(converter.format(both.bans(), Converter.INSPECT, null).toString()
+            .contains("ssh console: wrong password for user 'root'"));
+        assertEquals(List.of("127.0.77.22"), both.unban("127.0.77.22").stream().map(b -> b.address).toList());
+        assertEquals("'?' is neither an address nor a node id (prefix)",
+            assertThrows(IllegalArgumentException.class, () -> new BanCommands(service).unban("?")).getMessage());
+        assertEquals(0, both.unban("?").size(), "a reference one list understands is no error");
+        assertEquals(1, both.unban("all").size());
     }
 
     @Test

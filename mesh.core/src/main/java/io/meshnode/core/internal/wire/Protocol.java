@@ -134,19 +134,7 @@ public final class Protocol {
      * among them, which could forge log lines) become escapes (a backslash, "u" and four hex digits).
      */
     public static String printable(String text) {
-        StringBuilder sb = null;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
-                if (sb == null) {
-                    sb = new StringBuilder(text.length() + 16).append(text, 0, i);
-                }
-                sb.append(String.format("\\u%04x", (int) c));
-            } else if (sb != null) {
-                sb.append(c);
-            }
-        }
-        return sb == null ? text : sb.toString();
+        return io.meshnode.api.config.ConfigValues.printable(text);
     }
 
     public static byte[] refuse(String reason) {

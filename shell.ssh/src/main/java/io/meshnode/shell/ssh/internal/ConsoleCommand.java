@@ -30,6 +30,7 @@ import org.jline.terminal.TerminalBuilder;
 final class ConsoleCommand implements Command {
     private final ConsoleSessions sessions;
     private final String commandLine;
+    private final String refusal;
     private InputStream in;
     private OutputStream out;
     private OutputStream err;
@@ -38,9 +39,11 @@ final class ConsoleCommand implements Command {
     private volatile Terminal terminal;
     private volatile boolean destroyed;
 
-    ConsoleCommand(ConsoleSessions sessions, String commandLine) {
+    /** @param refusal if not {@code null}, the channel prints it on stderr and exits with 1 */
+    ConsoleCommand(ConsoleSessions sessions, String commandLine, String refusal) {
         this.sessions = sessions;
         this.commandLine = commandLine;
+        this.refusal = refusal;
     }
 
     @Override
@@ -74,7 +77,12 @@ final class ConsoleCommand implements Command {
     private void run(Environment env) {
         int status = 1;
         try {
-            status = commandLine == null ? shell(env) : exec(env);
+            if (refusal != null) {
+                err.write((refusal + "\n").getBytes(StandardCharsets.UTF_8));
+                err.flush();
+            } else {
+                status = commandLine == null ? shell(env) : exec(env);
+            }
         } catch (Throwable e) {
             if (!destroyed) {
                 sessions.log.warn("SSH console session ended: {}", e.toString());

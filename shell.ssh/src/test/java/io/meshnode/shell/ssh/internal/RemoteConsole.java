@@ -35,7 +35,11 @@ final class RemoteConsole implements AutoCloseable {
 
     /** @param key a key pair, or {@code null}; @param password a password, or {@code null} */
     ClientSession login(int port, KeyPair key, String password) throws IOException {
-        ClientSession session = client.connect(ConsoleServer.USER, "127.0.0.1", port).verify(TIMEOUT).getSession();
+        return login(ConsoleServer.USER, "127.0.0.1", port, key, password);
+    }
+
+    ClientSession login(String user, String host, int port, KeyPair key, String password) throws IOException {
+        ClientSession session = client.connect(user, host, port).verify(TIMEOUT).getSession();
         try {
             if (key != null) {
                 session.addPublicKeyIdentity(key);
