@@ -42,6 +42,8 @@ final class BanList {
     private final Scheduler clock;
     private final Map<InetAddress, Record> records = new HashMap<>();
     private Policy policy = Policy.DEFAULTS;
+    private long offencesCounted;
+    private long bansImposed;
 
     BanList(Scheduler clock) {
         this.clock = clock;
@@ -64,6 +66,7 @@ final class BanList {
      * @return the new ban if this offence imposed one, otherwise {@code null}
      */
     synchronized BanDTO offence(InetAddress address, String claimedId, String reason) {
+        offencesCounted++;
         long now = clock.now();
         expire(now);
         Record r = records.computeIfAbsent(address, a -> new Record());
@@ -86,7 +89,18 @@ final class BanList {
         r.bannedAtWall = clock.wallClock();
         r.banned = true;
         r.bannedUntil = now + policy.time().toMillis();
+        bansImposed++;
         return dto(address, r, now);
+    }
+
+    /** @return offences counted since this list was created, during bans too */
+    synchronized long offencesCounted() {
+        return offencesCounted;
+    }
+
+    /** @return bans imposed since this list was created */
+    synchronized long bansImposed() {
+        return bansImposed;
     }
 
     /** @return the bans in force, soonest expiry first */

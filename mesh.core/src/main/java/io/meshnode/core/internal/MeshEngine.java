@@ -115,6 +115,7 @@ final class MeshEngine {
     private Transport farewellOf;
     private long nonces;
     private boolean stopped;
+    private long dialAttempts;
 
     MeshEngine(Scheduler clock, Logger log, Identity identity, KnownPeers known, Services services, Events events,
         DoubleSupplier random) {
@@ -354,6 +355,9 @@ final class MeshEngine {
         n.peers = peers.size();
         n.connected = (int) peers.values().stream().filter(p -> p.state == PeerState.CONNECTED).count();
         Security.describe(n, identity.publicKey(), services.transport(), admission.admit());
+        n.dialAttempts = dialAttempts;
+        n.offences = bans.offencesCounted();
+        n.bansImposed = bans.bansImposed();
         return n;
     }
 
@@ -649,6 +653,9 @@ final class MeshEngine {
         }
         Dial dial = new Dial(p);
         p.dialing = dial;
+        dial.startedNanos = clock.nanoTime();
+        p.dialAttempts++;
+        dialAttempts++;
         InetSocketAddress listen = settings.listen();
         InetSocketAddress local = listen.getAddress().isAnyLocalAddress() ? null : new InetSocketAddress(listen.getAddress(), 0);
         CompletionStage<Connection> connecting;
@@ -689,6 +696,7 @@ final class MeshEngine {
 
     private void opened(Connection c, Dial dial) {
         Link l = new Link(c, dial);
+        l.handshakeStartedNanos = dial != null ? dial.startedNanos : clock.nanoTime();
         links.put(c, l);
         if (stopped) {
             c.close(CloseReason.SHUTDOWN, "node shutting down");
@@ -881,6 +889,7 @@ final class MeshEngine {
             return;
         }
         l.connectedAt = clock.now();
+        l.handshakeMicros = (clock.nanoTime() - l.handshakeStartedNanos) / 1000;
         adopt(l);
     }
 
@@ -1319,6 +1328,7 @@ final class MeshEngine {
         }
         d.authentication = p.authentication;
         d.keyFingerprint = p.keyFingerprint;
+        d.dialAttempts = p.dialAttempts;
         if (p.nextAttemptAt > 0) {
             d.nextAttemptAt = clock.wallClock() + Math.max(0, p.nextAttemptAt - clock.now());
         }
@@ -1330,6 +1340,7 @@ final class MeshEngine {
             d.rttMinMicros = l.rttMin;
             d.rttAvgMicros = l.rttCount == 0 ? -1 : l.rttSum / l.rttCount;
             d.missedPings = l.missed;
+            d.handshakeMicros = l.handshakeMicros;
             d.remoteAddress = l.conn.remoteAddress() == null ? null : ConfigValues.format(l.conn.remoteAddress());
             d.localAddress = l.conn.localAddress() == null ? null : ConfigValues.format(l.conn.localAddress());
         }
@@ -1341,6 +1352,7 @@ final class MeshEngine {
     /** One dial in progress. */
     static final class Dial {
         final Peer peer;
+        long startedNanos;
 
         Dial(Peer peer) {
             this.peer = peer;
@@ -1373,6 +1385,7 @@ final class MeshEngine {
         long bytesOut;
         long messagesIn;
         long messagesOut;
+        long dialAttempts;
         /** Why the next state change happens, for the history; consumed by {@code changed}. */
         String cause;
         PeerState recorded;
@@ -1404,6 +1417,9 @@ final class MeshEngine {
         String[] remoteGoodbye;
         CompletableFuture<Void> goodbyeSent;
         long connectedAt;
+        /** Outbound: when the dial started; inbound: when the transport handed the connection over (nanos). */
+        long handshakeStartedNanos;
+        long handshakeMicros = -1;
         /** When the bound monitor took over this live link; 0 if it has judged the link since the handshake. */
         long monitoredSince;
         long lastFrameAt;
