@@ -47,7 +47,7 @@ final class MeshMetrics implements MultiCollector {
     private final Counter closes;
     private final Counter failures;
     private final Histogram handshakes;
-    /** Written on the mesh thread only (listener calls are serialised); bounded, least recently changed dropped. */
+    /** Guarded by this: events come from one mesh thread, a new one after mesh.core is updated. Bounded, LRU. */
     private final Map<String, Long> countedCloseAt = new LinkedHashMap<>(64, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
@@ -85,7 +85,7 @@ final class MeshMetrics implements MultiCollector {
     }
 
     /** Counts closes and handshakes; called on the mesh thread, in order. */
-    void peerChanged(PeerDTO peer, PeerState previous) {
+    synchronized void peerChanged(PeerDTO peer, PeerState previous) {
         if (peer.lastCloseReason != null && peer.address != null) {
             Long counted = countedCloseAt.get(peer.address);
             if (counted == null || peer.lastCloseAt > counted) {
