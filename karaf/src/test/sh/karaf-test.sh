@@ -62,6 +62,11 @@ sed -i "s/^sshPort *=.*/sshPort = $ssh_port/; s/^sshHost *=.*/sshHost = 127.0.0.
 printf 'karaf = karaf,_g_:admingroup\n_g_\\:admingroup = group,admin,manager,viewer,systembundles,ssh\n' >>"$k/etc/users.properties"
 # Meshnode's configuration lives in Karaf's etc/, like in a node home; any free port.
 echo "listen = 127.0.0.1:0" >"$k/etc/meshnode.mesh.cfg"
+# Feature meshnode-metrics: the JDK's HTTP server exported by the framework (as the features file says), the
+# endpoint on a free port.
+sed -i 's/^org.osgi.framework.system.packages.extra *= *\\$/&\n    com.sun.net.httpserver, \\/' "$k/etc/config.properties"
+metrics_port=$(free_port)
+echo "port = $metrics_port" >"$k/etc/meshnode.metrics.cfg"
 
 # Commands go in batch mode on stdin: Karaf 4.4.8's client closes a session given a command argument at once.
 client() { # client [client options] COMMAND
@@ -110,6 +115,23 @@ check "mesh:status answers over Karaf's SSH console with this node's id" test -n
 out=$(client "bundle:list -t 0 -s" | grep -E '\| (mesh\.api|mesh\.core|transport\.netty|policy\.retry|health\.heartbeat|health\.phi|topology\.ring|shell\.commands|mgmt\.jmx) *$')
 check "the 9 Meshnode bundles are Active ($(tr -s ' \n' ' ' <<<"$out"))" test "$(grep -c Active <<<"$out")" = 9
 check "the default configuration files were written to Karaf's etc/" test -f "$k/etc/meshnode.heartbeat.cfg"
+
+out=$(client "feature:install meshnode-metrics")
+check "feature:install meshnode-metrics ($out)" test -z "$(grep -i error <<<"$out")"
+metrics() { # GET /metrics of the endpoint, with bash alone
+    exec 3<>"/dev/tcp/127.0.0.1/$metrics_port" || return 1
+    printf 'GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+    cat <&3
+    exec 3<&-
+}
+scraped=
+for _ in $(seq 1 300); do
+    scraped=$(metrics 2>/dev/null | grep -a -E '^meshnode_(up|peers\{state="CONNECTED"\}) ')
+    grep -q '^meshnode_up 1.0' <<<"$scraped" && break
+    sleep 0.1
+done
+check "the metrics endpoint answers on 127.0.0.1:$metrics_port/metrics ($(tr '\n' ' ' <<<"$scraped"))" \
+    grep -q '^meshnode_up 1.0' <<<"$scraped"
 
 kill -TERM "$pid"
 for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done

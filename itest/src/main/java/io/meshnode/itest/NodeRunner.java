@@ -45,6 +45,8 @@ final class NodeRunner implements AutoCloseable {
         Path etc = Files.createDirectories(home.resolve("etc"));
         // No SSH console unless a test asks for one: test nodes would all want 127.0.0.1:7801.
         Files.writeString(etc.resolve("meshnode.ssh.cfg"), "enabled = false\n");
+        // Nor a metrics endpoint: they would all want 127.0.0.1:7802.
+        Files.writeString(etc.resolve("meshnode.metrics.cfg"), "enabled = false\n");
         for (java.util.Map.Entry<String, String> e : cfg.entrySet()) {
             Files.writeString(etc.resolve(e.getKey()), e.getValue());
         }

@@ -59,6 +59,9 @@ final class NodeProcess implements AutoCloseable {
         int colon = listen.lastIndexOf(':');
         set("ssh", "host", listen.substring(0, colon));
         set("ssh", "port", Integer.toString(Integer.parseInt(listen.substring(colon + 1)) + 1));
+        // No metrics endpoint unless a test turns it on (MetricsIT); then on the node's own loopback address (the
+        // default when host is not set) and the port the test gives.
+        set("metrics", "enabled", "false");
         // The tests configure peers by host:port without pins (ids are known only after the first start).
         set("mesh", "admit", "any");
     }

@@ -43,4 +43,15 @@ public class NodeDTO extends DTO {
      * @since 1.3
      */
     public int wanted;
+    /** Dials to peers started since the mesh started. @since 1.3 */
+    public long dialAttempts;
+    /**
+     * Offences (failed or abandoned handshakes, protocol errors, oversized frames, refused identities) counted
+     * against the sources of inbound connections since the mesh started, those from banned addresses included.
+     *
+     * @since 1.3
+     */
+    public long offences;
+    /** Bans imposed since the mesh started (the bans in force now: {@link Bans#bans()}). @since 1.3 */
+    public long bansImposed;
 }

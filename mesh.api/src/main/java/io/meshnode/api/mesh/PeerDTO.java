@@ -77,4 +77,19 @@ public class PeerDTO extends DTO {
     public String authentication;
     /** Fingerprint ({@code SHA256:base64}) of the key the peer proved at its last handshake, {@code null} if none. */
     public String keyFingerprint;
+    /**
+     * Dials this node has started to this peer since it started (first dials, redials, probes of a parked peer,
+     * grace dials), whether they succeeded or not.
+     *
+     * @since 1.3
+     */
+    public long dialAttempts;
+    /**
+     * How long the live connection took to complete its handshake, in microseconds; -1 when not connected. For an
+     * outbound connection, from the start of the dial to the completed hello exchange (TCP connect, TLS, hello); for
+     * an inbound one, from the transport handing the connection over (after TLS) to the completed hello exchange.
+     *
+     * @since 1.3
+     */
+    public long handshakeMicros = -1;
 }

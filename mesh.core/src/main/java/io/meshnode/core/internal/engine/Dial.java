@@ -8,6 +8,8 @@ public final class Dial {
     final Transport transport;
     /** The connection it opened, once open; {@code null} while TCP connects. */
     Link link;
+    /** When the dial started (nanos), so the handshake time counts from the first SYN. */
+    long startedNanos;
 
     Dial(Peer peer, Transport transport) {
         this.peer = peer;

@@ -209,6 +209,9 @@ final class DialPlanner {
             return;
         }
         Dial dial = new Dial(p, t);
+        dial.startedNanos = clock.nanoTime();
+        p.dialAttempts++;
+        node.dialAttempts++;
         p.phase = new Phase.Dialing(dial, shown == PeerState.PARKED ? PeerState.PARKED : PeerState.CONNECTING);
         InetSocketAddress listen = node.settings.listen();
         InetSocketAddress local = listen.getAddress().isAnyLocalAddress() ? null : new InetSocketAddress(listen.getAddress(), 0);

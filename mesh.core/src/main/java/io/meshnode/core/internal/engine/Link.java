@@ -38,6 +38,9 @@ public final class Link {
     CompletableFuture<Void> goodbyeSent;
 
     long connectedAt;
+    /** When this connection's handshake started (our dial's start, or the accept), nanos; and how long it took. */
+    long handshakeStartedNanos;
+    long handshakeMicros = -1;
     /** When the bound monitor took over this live link; 0 if it has judged the link since the handshake. */
     long monitoredSince;
     long lastFrameAt;

@@ -62,6 +62,7 @@ final class LinkLifecycle {
 
     void opened(Connection c, Dial dial) {
         Link l = io.opened(c, dial);
+        l.handshakeStartedNanos = dial != null ? dial.startedNanos : clock.nanoTime();
         if (node.stopped) {
             c.close(CloseReason.SHUTDOWN, "node shutting down");
             return;
@@ -144,6 +145,7 @@ final class LinkLifecycle {
             return;
         }
         l.connectedAt = clock.now();
+        l.handshakeMicros = (clock.nanoTime() - l.handshakeStartedNanos) / 1_000;
         adopt(l);
         if (learned) {
             reshape.run();

@@ -315,6 +315,9 @@ public final class MeshEngine {
         n.connected = (int) table.all().stream().filter(p -> p.live() != null).count();
         n.wanted = (int) table.all().stream().filter(p -> p.want.linked()).count();
         n.topology = plugins.topologyName();
+        n.dialAttempts = node.dialAttempts;
+        n.offences = bans.offencesCounted();
+        n.bansImposed = bans.bansImposed();
         Security.describe(n, node.identity.publicKey(), s.transport(), node.admission.admit());
         n.warnings.addAll(plugins.warnings());
         return n;

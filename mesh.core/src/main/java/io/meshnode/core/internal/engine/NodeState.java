@@ -21,6 +21,8 @@ final class NodeState {
     /** The topology the shape was last planned with. */
     Topology topology;
     boolean stopped;
+    /** Dials started since the mesh started. */
+    long dialAttempts;
 
     NodeState(Identity identity) {
         this.identity = identity;

@@ -35,6 +35,7 @@ public final class Peer {
     long bytesOut;
     long messagesIn;
     long messagesOut;
+    long dialAttempts;
     String authentication;
     String keyFingerprint;
     final Arrivals arrivals = new Arrivals();

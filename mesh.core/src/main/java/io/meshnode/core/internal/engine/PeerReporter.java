@@ -77,6 +77,7 @@ final class PeerReporter {
         d.bytesOut = p.bytesOut;
         d.messagesIn = p.messagesIn;
         d.messagesOut = p.messagesOut;
+        d.dialAttempts = p.dialAttempts;
         d.history = new ArrayList<>(p.history.size());
         for (TransitionDTO t : p.history) {
             TransitionDTO c = new TransitionDTO();
@@ -100,6 +101,7 @@ final class PeerReporter {
             d.rttMinMicros = l.rttMin;
             d.rttAvgMicros = l.rttCount == 0 ? -1 : l.rttSum / l.rttCount;
             d.missedPings = l.missed;
+            d.handshakeMicros = l.handshakeMicros;
             d.remoteAddress = l.conn.remoteAddress() == null ? null : ConfigValues.format(l.conn.remoteAddress());
             d.localAddress = l.conn.localAddress() == null ? null : ConfigValues.format(l.conn.localAddress());
         }

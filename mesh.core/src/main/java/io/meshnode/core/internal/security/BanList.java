@@ -44,6 +44,8 @@ public final class BanList {
     private final Scheduler clock;
     private final Map<InetAddress, Record> records = new HashMap<>();
     private Policy policy = Policy.DEFAULTS;
+    private long offencesCounted;
+    private long bansImposed;
 
     public BanList(Scheduler clock) {
         this.clock = clock;
@@ -66,6 +68,7 @@ public final class BanList {
      * @return the new ban if this offence imposed one, otherwise {@code null}
      */
     public synchronized BanDTO offence(InetAddress address, String claimedId, String reason) {
+        offencesCounted++;
         long now = clock.now();
         expire(now);
         Record r = records.computeIfAbsent(address, a -> new Record());
@@ -88,7 +91,18 @@ public final class BanList {
         r.bannedAtWall = clock.wallClock();
         r.banned = true;
         r.bannedUntil = now + policy.time().toMillis();
+        bansImposed++;
         return dto(address, r, now);
+    }
+
+    /** @return offences counted since this list was created, during bans too */
+    public synchronized long offencesCounted() {
+        return offencesCounted;
+    }
+
+    /** @return bans imposed since this list was created */
+    public synchronized long bansImposed() {
+        return bansImposed;
     }
 
     /** @return the bans in force, soonest expiry first */

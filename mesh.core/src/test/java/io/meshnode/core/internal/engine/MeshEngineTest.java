@@ -717,6 +717,23 @@ class MeshEngineTest {
     }
 
     @Test
+    void dialAttemptsAndHandshakeTimesAreReportedForMetrics() throws Exception {
+        Node a = node("a", "127.0.0.2:7800");
+        Node b = node("b", "127.0.0.3:7800");
+        a.start(peers(b), "1s");
+        b.start(peers(a), "1s");
+        clock.advance(500);
+        PeerDTO ab = a.peer(b);
+        PeerDTO ba = b.peer(a);
+        assertEquals(PeerState.CONNECTED, ab.state);
+        assertTrue(ab.dialAttempts + ba.dialAttempts >= 1, ab.dialAttempts + "/" + ba.dialAttempts);
+        assertEquals(ab.dialAttempts, a.engine.node().dialAttempts, "one peer: the node's total is the peer's");
+        assertEquals(ba.dialAttempts, b.engine.node().dialAttempts);
+        assertTrue(ab.handshakeMicros >= 0 && ba.handshakeMicros >= 0, ab.handshakeMicros + "/" + ba.handshakeMicros);
+        assertEquals(0, a.engine.node().offences);
+    }
+
+    @Test
     void aPeerKeepsItsTransitionsWithReasonsAndCountsBytesAndMessages() throws Exception {
         Node a = node("a", "127.0.0.2:7800");
         Node b = node("b", "127.0.0.3:7800");
