@@ -54,4 +54,23 @@ public class NodeDTO extends DTO {
     public long offences;
     /** Bans imposed since the mesh started (the bans in force now: {@link Bans#bans()}). @since 1.3 */
     public long bansImposed;
+    /**
+     * How late the mesh's own thread runs, in milliseconds: the worst lateness of its 100 ms tick over the last
+     * ten seconds, or how long it has been stuck. Pings are answered from that thread, so a node whose mesh thread
+     * is stuck stops looking alive to its peers.
+     *
+     * @since 1.3
+     */
+    public long lagMillis;
+    /** Application sends refused at once because a link's outbound budget was full, since the mesh started. @since 1.3 */
+    public long sendsRefused;
+    /** Times a link's reads were paused because the mesh had too many of its frames not yet handled. @since 1.3 */
+    public long readPauses;
+    /**
+     * Payloads dropped per topic because the handler of that topic was behind (its queue full), since the mesh
+     * started; empty when none were.
+     *
+     * @since 1.3
+     */
+    public java.util.Map<String, Long> dropped;
 }

@@ -92,4 +92,6 @@ public class PeerDTO extends DTO {
      * @since 1.3
      */
     public long handshakeMicros = -1;
+    /** Bytes accepted for this peer's live link and not written to its socket yet, 0 when not connected. @since 1.3 */
+    public long queuedBytes;
 }

@@ -4,8 +4,15 @@ import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * Whiteboard handler: register as an OSGi service with the service property {@link #TOPIC} (a string
- * or string array) to receive payloads of those topics from any peer. Called on a mesh thread;
- * implementations must not block. A handler that throws is logged and does not affect the link.
+ * or string array) to receive payloads of those topics from any peer.
+ * <p>
+ * Each handler is called on a thread of its own, never on the mesh's thread or a network thread, one
+ * payload at a time and in the order they arrived from each peer. Its queue is bounded: while a handler is
+ * behind, further payloads for it are dropped, counted per topic ({@code mesh:status}) and logged, and
+ * nothing else waits for it: a slow or blocking handler delays only itself. A handler that throws is
+ * logged and does not affect the link. A handler may send through {@link Messaging} (a component may both
+ * handle topics and reference {@code Messaging}: the mesh gets the handler object only when the first
+ * payload for it arrives).
  */
 @ConsumerType
 public interface MessageHandler {

@@ -6,8 +6,23 @@ import java.util.concurrent.CompletionStage;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
- * Sends application payloads over the mesh links. Delivery is in order per peer and at most once:
- * a payload sent while a link drops may be lost, and the returned stage says so.
+ * Sends application payloads over the mesh links.
+ * <ul>
+ * <li><b>Completion.</b> A stage completes when the frame has been written to the local socket: handed to
+ * the kernel, not received or handled by the peer. There is no acknowledgement.</li>
+ * <li><b>Ordering.</b> Payloads to one peer arrive in the order they were sent, over one link. There is no
+ * order across peers.</li>
+ * <li><b>Loss.</b> Delivery is at most once. When a link closes or is replaced (a reconnect, a transport
+ * swap, a duplicate resolved, a mesh.core update), payloads still queued on it fail with an
+ * {@link java.io.IOException}; nothing is sent again over the new link.</li>
+ * <li><b>Back-pressure.</b> Each link has an outbound budget ({@code outbound.budget} in
+ * {@code etc/meshnode.transport.cfg}). Past it a send fails at once with
+ * {@code io.meshnode.api.transport.OverBudgetException} (peer, bytes queued, budget), nothing is queued, and
+ * the link stays up; {@link #whenWritable} says when to send again. Memory toward a peer that stops reading is
+ * bounded by that budget.</li>
+ * <li><b>Size.</b> A payload (with its topic) larger than the smaller {@code frame.max} of the two nodes fails
+ * locally with {@link IllegalArgumentException}; the link stays up.</li>
+ * </ul>
  */
 @ProviderType
 public interface Messaging {
@@ -20,7 +35,8 @@ public interface Messaging {
      * @param topic the topic, 1 to {@link #MAX_TOPIC_BYTES} UTF-8 bytes
      * @param payload the bytes to deliver
      * @return completes when written to the peer's socket; fails with
-     *         {@link IllegalStateException} if the peer is not connected, or
+     *         {@link IllegalStateException} if the peer is not connected,
+     *         {@code io.meshnode.api.transport.OverBudgetException} if its link's outbound budget is full, or
      *         {@link IllegalArgumentException} if the peer is unknown or the topic or payload invalid
      */
     CompletionStage<Void> send(String peer, String topic, byte[] payload);
@@ -30,7 +46,16 @@ public interface Messaging {
      *
      * @param topic the topic
      * @param payload the bytes
-     * @return one stage per peer id the payload was sent to
+     * @return one stage per connected peer id: a peer skipped because its link is over budget (or the payload
+     *         is over its {@code frame.max}) has a stage failed at once with the reason
      */
     Map<String, CompletionStage<Void>> broadcast(String topic, byte[] payload);
+
+    /**
+     * @param peer a peer reference (id, unique id prefix, or {@code host:port})
+     * @return completes when the peer's link can take data again (at once if it can now); fails if the peer is
+     *         not connected or its link closes first
+     * @since 1.1
+     */
+    CompletionStage<Void> whenWritable(String peer);
 }

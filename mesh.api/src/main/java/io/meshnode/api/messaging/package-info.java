@@ -2,7 +2,7 @@
  * Messaging contract: send a payload to one connected peer or to all of them, and receive payloads through whiteboard handlers registered by topic.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.meshnode.api.messaging;
 
 import org.osgi.annotation.bundle.Export;

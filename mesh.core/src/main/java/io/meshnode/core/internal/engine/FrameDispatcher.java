@@ -59,7 +59,7 @@ final class FrameDispatcher {
             } else if (f instanceof Goodbye g) {
                 l.remoteGoodbye = g;
             } else if (f instanceof Ping p) {
-                io.send(l, Protocol.pong(p)); // from the mesh thread: a wedged mesh stops looking alive
+                io.sendControl(l, Protocol.pong(p)); // from the mesh thread: a wedged mesh stops looking alive
             } else if (f instanceof Pong p) {
                 pong(l, p);
             } else if (f instanceof Data d) {

@@ -118,7 +118,7 @@ final class HealthDriver {
             l.lastPingAt = now;
             l.pingSentAt = now;
             l.answered = false;
-            io.send(l, Protocol.ping(l.pingNonce, clock.nanoTime()));
+            io.sendControl(l, Protocol.ping(l.pingNonce, clock.nanoTime()));
         }
         if (before != l.missed) {
             reporter.changed(l.peer, l.peer.phase.shown());

@@ -56,6 +56,10 @@ public final class Link {
     long rttCount;
     Scheduler.Task healthTimer;
     Scheduler.Task stableTimer;
+    /** {@code false} while the transport's outbound buffer for this link is above its high-water mark. */
+    boolean writable = true;
+    /** Applications waiting for the link to take data again. */
+    final java.util.List<CompletableFuture<Void>> writableWaiters = new java.util.ArrayList<>(1);
     /** Operator pings in flight, by nonce. */
     final Map<Long, OperatorPing> operatorPings = new LinkedHashMap<>(2);
     /** Bytes before the link knew its peer (an inbound link learns it from the hello). */
@@ -106,7 +110,17 @@ public final class Link {
         rttCount++;
     }
 
+    void writable(boolean now) {
+        writable = now;
+        if (now && !writableWaiters.isEmpty()) {
+            writableWaiters.forEach(w -> w.complete(null));
+            writableWaiters.clear();
+        }
+    }
+
     void cancelTimers() {
+        writableWaiters.forEach(w -> w.completeExceptionally(new IllegalStateException("the link closed")));
+        writableWaiters.clear();
         for (OperatorPing op : operatorPings.values()) {
             op.timeout().cancel();
             op.result().completeExceptionally(new IllegalStateException("the link closed before the pong arrived"));

@@ -47,9 +47,19 @@ final class LinkIo {
         return links.values();
     }
 
+    /** Application data: queued within the link's budget, or refused at once. */
     CompletionStage<Void> send(Link l, byte[] frame) {
+        CompletionStage<Void> sent = l.conn.send(frame);
+        if (!sent.toCompletableFuture().isCompletedExceptionally()) {
+            l.countOut(frame.length + FRAME_OVERHEAD);
+        }
+        return sent;
+    }
+
+    /** Pings and pongs: ahead of queued data, never refused for the budget. */
+    CompletionStage<Void> sendControl(Link l, byte[] frame) {
         l.countOut(frame.length + FRAME_OVERHEAD);
-        return l.conn.send(frame);
+        return l.conn.sendControl(frame);
     }
 
     void refuse(Link l, String reason) {
@@ -81,17 +91,27 @@ final class LinkIo {
         return CompletableFuture.allOf(sent.toArray(new CompletableFuture<?>[0]));
     }
 
+    /**
+     * Closes at once, the goodbye or refusal written ahead of any queued data: the transport closes the socket
+     * once it is written, or after its close deadline toward a peer that does not read. Closing never waits on
+     * the peer.
+     */
     private void sendThenClose(Link l, byte[] frame, CloseReason reason, String detail) {
         if (l.closing) {
             return;
         }
         l.closing = true;
         l.cancelTimers();
-        CompletableFuture<Void> sent = new CompletableFuture<>();
-        l.goodbyeSent = sent;
-        send(l, frame).whenComplete((v, e) -> {
-            l.conn.close(reason, detail);
-            sent.complete(null);
-        });
+        l.countOut(frame.length + FRAME_OVERHEAD);
+        CompletableFuture<Void> closed = new CompletableFuture<>();
+        l.goodbyeSent = closed;
+        CompletionStage<Void> stage;
+        try {
+            stage = l.conn.close(reason, detail, frame);
+        } catch (RuntimeException e) {
+            log.debug("closing {}: {}", l.describe(), e.toString());
+            stage = CompletableFuture.completedFuture(null);
+        }
+        stage.whenComplete((v, e) -> closed.complete(null));
     }
 }

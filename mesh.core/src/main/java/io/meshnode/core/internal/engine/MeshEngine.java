@@ -9,6 +9,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.DoubleSupplier;
 
 import org.osgi.service.log.Logger;
@@ -57,6 +60,12 @@ public final class MeshEngine {
     private final Shape shape;
     private final Listening listening;
     private long nonces;
+    /** Frames not yet handled, per connection; the transport's threads count up, the mesh thread down. */
+    private final Map<Connection, AtomicInteger> backlog = new ConcurrentHashMap<>();
+    private final AtomicLong readPauses = new AtomicLong();
+    static final int PAUSE_READS_AT = 256;
+    static final int RESUME_READS_AT = 64;
+    private final LagProbe lag;
     private CompletableFuture<Void> farewell = CompletableFuture.completedFuture(null);
     /** The transport whose links {@link #farewell} says goodbye on. */
     private Transport farewellOf;
@@ -82,6 +91,7 @@ public final class MeshEngine {
         this.dispatcher = new FrameDispatcher(clock, log, io, health, lifecycle, events);
         this.actions = new PeerActions(clock, log, table, io, planner, reporter, () -> ++nonces);
         this.listening = new Listening(clock, log, node, events, new Handler(null));
+        this.lag = new LagProbe(clock);
     }
 
     // ---------------------------------------------------------------- life cycle and configuration
@@ -97,6 +107,7 @@ public final class MeshEngine {
      */
     public void start(MeshSettings initial, boolean prompt) {
         node.settings = initial;
+        lag.start();
         List<Peer> added = initial.peers().stream().map(this::addConfigured).toList();
         shape.replan();
         added.forEach(p -> planner.plan(p, false));
@@ -318,6 +329,9 @@ public final class MeshEngine {
         n.dialAttempts = node.dialAttempts;
         n.offences = bans.offencesCounted();
         n.bansImposed = bans.bansImposed();
+        n.lagMillis = lag.lagMillis();
+        n.sendsRefused = actions.refused;
+        n.readPauses = readPauses.get();
         Security.describe(n, node.identity.publicKey(), s.transport(), node.admission.admit());
         n.warnings.addAll(plugins.warnings());
         return n;
@@ -350,6 +364,19 @@ public final class MeshEngine {
         Peer p = table.resolve(ref);
         actions.reconnect(p);
         return reporter.dto(p);
+    }
+
+    public CompletionStage<Void> whenWritable(String ref) {
+        try {
+            return actions.whenWritable(table.resolve(ref));
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** @return how late the mesh thread ran its last tick, in milliseconds; readable from any thread */
+    public long lagMillis() {
+        return lag.lagMillis();
     }
 
     public CompletionStage<Duration> ping(String ref) {
@@ -412,14 +439,45 @@ public final class MeshEngine {
             clock.execute(() -> lifecycle.opened(c, dial));
         }
 
+        /**
+         * Each frame is a task on the mesh thread; while a connection has {@link #PAUSE_READS_AT} frames not yet
+         * handled, its reads pause (the kernel's window then holds the sender back) until the mesh has caught up
+         * to {@link #RESUME_READS_AT}.
+         */
         @Override
         public void frame(Connection c, byte[] frame) {
-            clock.execute(() -> dispatcher.frame(c, frame));
+            AtomicInteger waiting = backlog.computeIfAbsent(c, k -> new AtomicInteger());
+            if (waiting.incrementAndGet() == PAUSE_READS_AT) {
+                c.pauseReads();
+                readPauses.incrementAndGet();
+            }
+            clock.execute(() -> {
+                try {
+                    dispatcher.frame(c, frame);
+                } finally {
+                    if (waiting.decrementAndGet() == RESUME_READS_AT) {
+                        c.resumeReads();
+                    }
+                }
+            });
+        }
+
+        @Override
+        public void writabilityChanged(Connection c, boolean writable) {
+            clock.execute(() -> {
+                Link l = io.get(c);
+                if (l != null) {
+                    l.writable(writable);
+                }
+            });
         }
 
         @Override
         public void closed(Connection c, CloseReason reason, String detail) {
-            clock.execute(() -> lifecycle.closed(c, reason, detail));
+            clock.execute(() -> {
+                backlog.remove(c);
+                lifecycle.closed(c, reason, detail);
+            });
         }
     }
 }

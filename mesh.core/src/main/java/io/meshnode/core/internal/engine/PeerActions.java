@@ -88,7 +88,7 @@ final class PeerActions {
             }
         }, PING_TIMEOUT_MILLIS);
         l.operatorPings.put(nonce, new Link.OperatorPing(sent, result, timeout));
-        io.send(l, Protocol.ping(nonce, sent));
+        io.sendControl(l, Protocol.ping(nonce, sent));
         return result;
     }
 
@@ -105,8 +105,35 @@ final class PeerActions {
             return CompletableFuture.failedFuture(new IllegalStateException(
                 "peer " + p + " is not connected (" + p.phase.shown().name().toLowerCase(Locale.ROOT) + ")"));
         }
-        p.messagesOut++;
-        return io.send(p.live(), frame);
+        return sendData(p, frame);
+    }
+
+    /** @return a stage failed at once when the link's budget is full; counted as sent only when queued */
+    private CompletionStage<Void> sendData(Peer p, byte[] frame) {
+        CompletionStage<Void> sent = io.send(p.live(), frame);
+        if (sent.toCompletableFuture().isCompletedExceptionally()) {
+            refused++;
+        } else {
+            p.messagesOut++;
+        }
+        return sent;
+    }
+
+    /** Sends the caller must retry later: refused because a link's outbound budget was full. */
+    long refused;
+
+    CompletionStage<Void> whenWritable(Peer p) {
+        Link l = p.live();
+        if (l == null || l.closing) {
+            return CompletableFuture.failedFuture(new IllegalStateException(
+                "peer " + p + " is not connected (" + p.phase.shown().name().toLowerCase(Locale.ROOT) + ")"));
+        }
+        if (l.writable) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> waiter = new CompletableFuture<>();
+        l.writableWaiters.add(waiter);
+        return waiter;
     }
 
     Map<String, CompletionStage<Void>> broadcast(String topic, byte[] payload) {
@@ -114,8 +141,7 @@ final class PeerActions {
         Map<String, CompletionStage<Void>> sent = new LinkedHashMap<>();
         for (Peer p : table.all()) {
             if (p.live() != null) {
-                p.messagesOut++;
-                sent.put(p.id, io.send(p.live(), frame));
+                sent.put(p.id, sendData(p, frame));
             }
         }
         return sent;

@@ -102,6 +102,7 @@ final class PeerReporter {
             d.rttAvgMicros = l.rttCount == 0 ? -1 : l.rttSum / l.rttCount;
             d.missedPings = l.missed;
             d.handshakeMicros = l.handshakeMicros;
+            d.queuedBytes = l.conn.pendingBytes();
             d.remoteAddress = l.conn.remoteAddress() == null ? null : ConfigValues.format(l.conn.remoteAddress());
             d.localAddress = l.conn.localAddress() == null ? null : ConfigValues.format(l.conn.localAddress());
         }

@@ -102,7 +102,7 @@ public class MeshComponent implements Mesh, Messaging, Bans {
         settings = parsed != null ? parsed : defaults();
         scheduler = new ExecutorScheduler("meshnode-mesh", e -> log.error("a task on the mesh thread failed: {}", e.toString(), e));
         gateway = new MeshGateway(scheduler);
-        whiteboard = new Whiteboard(log);
+        whiteboard = new Whiteboard(context, log);
         providers = new Providers(line -> {
             if (started) {
                 log.info(line);
@@ -162,6 +162,7 @@ public class MeshComponent implements Mesh, Messaging, Bans {
         }
         providers.flush(); // a swap still settling is reported before the mesh thread goes
         scheduler.shutdown();
+        whiteboard.close();
     }
 
     private MeshSettings parse(MeshConfig config, Map<String, Object> properties) {
@@ -300,17 +301,19 @@ public class MeshComponent implements Mesh, Messaging, Bans {
         whiteboard.remove(l);
     }
 
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void bindHandler(MessageHandler h, Map<String, Object> properties) {
-        whiteboard.add(h, properties.get(MessageHandler.TOPIC));
+    // By reference: the handler object is got when its first message arrives, not here, so a component that
+    // handles topics and references Messaging does not make a circle with this one.
+    @Reference(service = MessageHandler.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void bindHandler(ServiceReference<MessageHandler> ref) {
+        whiteboard.add(ref);
     }
 
-    void updatedHandler(MessageHandler h, Map<String, Object> properties) {
-        bindHandler(h, properties);
+    void updatedHandler(ServiceReference<MessageHandler> ref) {
+        whiteboard.add(ref);
     }
 
-    void unbindHandler(MessageHandler h) {
-        whiteboard.remove(h);
+    void unbindHandler(ServiceReference<MessageHandler> ref) {
+        whiteboard.remove(ref);
     }
 
     private void servicesChanged() {
@@ -321,8 +324,14 @@ public class MeshComponent implements Mesh, Messaging, Bans {
 
     @Override
     public NodeDTO node() {
-        NodeDTO n = gateway.call(engine::node);
+        NodeDTO n;
+        try {
+            n = gateway.call(engine::node);
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(e.getMessage() + " (mesh thread lag " + engine.lagMillis() + " ms)", e);
+        }
         n.providers = providers.snapshot();
+        n.dropped = whiteboard.dropped();
         return n;
     }
 
@@ -369,6 +378,11 @@ public class MeshComponent implements Mesh, Messaging, Bans {
     @Override
     public CompletionStage<Void> send(String peer, String topic, byte[] payload) {
         return gateway.async(() -> engine.send(peer, topic, payload));
+    }
+
+    @Override
+    public CompletionStage<Void> whenWritable(String peer) {
+        return gateway.async(() -> engine.whenWritable(peer));
     }
 
     @Override
