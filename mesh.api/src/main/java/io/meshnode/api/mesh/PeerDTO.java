@@ -94,4 +94,6 @@ public class PeerDTO extends DTO {
     public long handshakeMicros = -1;
     /** Bytes accepted for this peer's live link and not written to its socket yet, 0 when not connected. @since 1.3 */
     public long queuedBytes;
+    /** The topology the peer announced in its last hello (its component name), {@code null} before one. @since 1.3 */
+    public String topology;
 }

@@ -85,6 +85,16 @@ public interface Connection {
     }
 
     /**
+     * @return the largest frame payload this connection sends or accepts (the transport's {@code frame.max}); the
+     *         mesh announces it in its hello, and the two nodes of a link send at most the smaller of their limits.
+     *         The default implementation, for transports that do not say, returns {@link Integer#MAX_VALUE}.
+     * @since 1.2
+     */
+    default int maxFrameSize() {
+        return Integer.MAX_VALUE;
+    }
+
+    /**
      * @return the bytes of frames (data and control) accepted by {@link #send} and {@link #sendControl} and not
      *         yet written to the socket. Bounded by the outbound budget plus the control cap plus one frame.
      *         The default implementation, for transports that do not count, returns 0.

@@ -51,6 +51,9 @@ final class FrameDispatcher {
                 throw new ProtocolException(bytes[0] == Protocol.GOODBYE ? "goodbye before its hello"
                     : "frame type " + bytes[0] + " before the hello");
             }
+            if (l.hello != null && bytes.length > l.frameMax) {
+                throw new ProtocolException("frame of " + bytes.length + " bytes over the agreed frame.max " + l.frameMax);
+            }
             Frame f = Protocol.parse(bytes);
             if (f instanceof Hello h) {
                 lifecycle.hello(l, h);
@@ -62,6 +65,12 @@ final class FrameDispatcher {
                 io.sendControl(l, Protocol.pong(p)); // from the mesh thread: a wedged mesh stops looking alive
             } else if (f instanceof Pong p) {
                 pong(l, p);
+            } else if (f instanceof Frame.Unknown u) {
+                if (l.hello == null || l.hello.version() <= l.version) {
+                    throw new ProtocolException("unknown frame type " + u.type());
+                }
+                // The peer speaks a newer version: a frame of that version, not an error.
+                log.debug("skipped frame type {} from {}, which speaks protocol {}", u.type(), l.describe(), l.hello.version());
             } else if (f instanceof Data d) {
                 l.peer.messagesIn++;
                 events.message(l.hello.id(), d.topic(), d.payload());

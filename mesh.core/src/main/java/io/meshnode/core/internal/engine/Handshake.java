@@ -42,9 +42,9 @@ final class Handshake {
     }
 
     Decision decide(Link l, Hello h) {
-        if (!h.supported()) {
-            return new Refuse("protocol version " + h.version() + " is not supported; this node speaks version "
-                + Protocol.VERSION, null);
+        if (h.agreed(node.minVersion, node.maxVersion) < 0) {
+            return new Refuse("protocol versions " + h.minVersion() + " to " + h.version()
+                + " are not spoken here; this node speaks " + node.minVersion + " to " + node.maxVersion, null);
         }
         String authentication = Security.authenticate(l.conn, h.id(), node.transport);
         if (authentication == null) {

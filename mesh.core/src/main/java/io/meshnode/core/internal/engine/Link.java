@@ -27,6 +27,10 @@ public final class Link {
     final Dial dial;
     Peer peer;
     Hello hello;
+    /** What the two hellos agreed: the protocol version, the capabilities both have, the smaller frame limit. */
+    int version;
+    long capabilities;
+    int frameMax = Integer.MAX_VALUE;
     boolean closing;
     boolean offended;
     AfterClose afterClose = AfterClose.DECIDE;

@@ -81,7 +81,9 @@ final class LinkLifecycle {
                 reporter.changed(dial.peer, before);
             }
         }
-        io.send(l, Protocol.hello(node.identity.id(), node.settings.role(), node.advertised()));
+        io.sendControl(l, Protocol.hello(new Hello(node.maxVersion, node.minVersion, node.identity.id(), node.settings.role(),
+            node.advertised(), Math.max(Protocol.MIN_FRAME_MAX, c.maxFrameSize()), node.capabilities,
+            plugins.topologyShortName())));
     }
 
     void hello(Link l, Hello h) throws ProtocolException {
@@ -137,6 +139,15 @@ final class LinkLifecycle {
         p.keyFingerprint = key == null ? null : Identity.fingerprint(key);
         learn(p);
         l.hello = h;
+        l.version = h.agreed(node.minVersion, node.maxVersion);
+        l.capabilities = node.capabilities & h.capabilities();
+        l.frameMax = Math.min(l.conn.maxFrameSize(), h.frameMax());
+        String ours = plugins.topologyShortName();
+        if (!h.topology().isEmpty() && !h.topology().equals(ours) && !h.topology().equals(p.topology)) {
+            log.info("peer {} shapes its mesh with {}, this node with {}: the mesh keeps the union of both", p,
+                h.topology(), ours);
+        }
+        p.topology = h.topology();
         l.conn.established();
         if (!l.conn.isOpen()) {
             // The transport closed it (its handshake timeout) while this hello waited for the mesh thread: its

@@ -374,6 +374,13 @@ public final class MeshEngine {
         }
     }
 
+    /** Sets the protocol versions and capabilities this node announces (a test plays a newer build with it). */
+    void announce(int minVersion, int maxVersion, long capabilities) {
+        node.minVersion = minVersion;
+        node.maxVersion = maxVersion;
+        node.capabilities = capabilities;
+    }
+
     /** @return how late the mesh thread ran its last tick, in milliseconds; readable from any thread */
     public long lagMillis() {
         return lag.lagMillis();

@@ -9,6 +9,7 @@ import io.meshnode.api.transport.Transport;
 import io.meshnode.core.internal.config.MeshSettings;
 import io.meshnode.core.internal.security.Admission;
 import io.meshnode.core.internal.security.Identity;
+import io.meshnode.core.internal.wire.Protocol;
 
 /** This node as the rooms of the engine see it: identity, configuration, the transport the mesh is bound to. Mesh thread only. */
 final class NodeState {
@@ -21,6 +22,10 @@ final class NodeState {
     /** The topology the shape was last planned with. */
     Topology topology;
     boolean stopped;
+    /** The protocol versions and capabilities this node announces in its hello (a test may play a newer build). */
+    int minVersion = Protocol.MIN_VERSION;
+    int maxVersion = Protocol.VERSION;
+    long capabilities = Protocol.CAPABILITIES;
     /** Dials started since the mesh started. */
     long dialAttempts;
 

@@ -38,6 +38,8 @@ public final class Peer {
     long dialAttempts;
     String authentication;
     String keyFingerprint;
+    /** The topology the peer announced in its last hello. */
+    String topology;
     final Arrivals arrivals = new Arrivals();
 
     /** Why the next state change happens, for the history; consumed by the reporter. */

@@ -110,7 +110,15 @@ final class PeerActions {
 
     /** @return a stage failed at once when the link's budget is full; counted as sent only when queued */
     private CompletionStage<Void> sendData(Peer p, byte[] frame) {
-        CompletionStage<Void> sent = io.send(p.live(), frame);
+        Link l = p.live();
+        if ((l.capabilities & Protocol.CAP_DATA) == 0) {
+            return CompletableFuture.failedFuture(new IllegalStateException("peer " + p + " takes no application messages"));
+        }
+        if (frame.length > l.frameMax) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("a message of " + frame.length
+                + " bytes with its topic is over the frame.max of " + l.frameMax + " agreed with peer " + p));
+        }
+        CompletionStage<Void> sent = io.send(l, frame);
         if (sent.toCompletableFuture().isCompletedExceptionally()) {
             refused++;
         } else {

@@ -89,6 +89,7 @@ final class PeerReporter {
         }
         d.authentication = p.authentication;
         d.keyFingerprint = p.keyFingerprint;
+        d.topology = p.topology;
         long at = p.nextAttemptAt();
         if (at > 0) {
             d.nextAttemptAt = clock.wallClock() + Math.max(0, at - clock.now());

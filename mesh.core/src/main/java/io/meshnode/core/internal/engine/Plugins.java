@@ -146,6 +146,13 @@ final class Plugins {
         return t == null ? "full mesh (built in)" : services.describe(t);
     }
 
+    /** @return the bound topology's name as the hello announces it: its component name, without bundle and version */
+    String topologyShortName() {
+        String full = topologyName();
+        int cut = full.indexOf(" (");
+        return cut < 0 ? full : full.substring(0, cut);
+    }
+
     /** @return one line per provider that misbehaved and is still bound */
     List<String> warnings() {
         List<String> out = new ArrayList<>();

@@ -17,11 +17,13 @@ import io.meshnode.core.internal.wire.Frame.Hello;
 import io.meshnode.core.internal.wire.Frame.Ping;
 import io.meshnode.core.internal.wire.Frame.Pong;
 import io.meshnode.core.internal.wire.Frame.Refuse;
+import io.meshnode.core.internal.wire.Frame.Unknown;
 
 /**
  * The mesh protocol carried in transport frames. Every frame starts with a type byte:
  * <pre>
- * HELLO   1 | u16 version | u8 role | str id | u8 addrLen | addr bytes | u16 port
+ * HELLO   1 | u16 version | u16 minVersion | u8 role | str id | u8 addrLen | addr bytes | u16 port
+ *           | i32 frameMax | i64 capabilities | str topology | (fields a newer version appends)
  * REFUSE  2 | str reason
  * GOODBYE 3 | str reason | str detail       (sent before an intentional close)
  * PING    4 | i64 nonce | i64 sentNanos
@@ -32,7 +34,15 @@ import io.meshnode.core.internal.wire.Frame.Refuse;
  * one parser: the mesh's dispatcher and the fuzz test both call it.
  */
 public final class Protocol {
-    public static final int VERSION = 1;
+    /**
+     * The newest protocol version this build speaks. Version 2 is the negotiating hello: each side announces the
+     * versions it speaks ({@link #MIN_VERSION} to {@link #VERSION}), its capabilities, its {@code frame.max} and its
+     * topology; the pair speaks the highest version both do, sends only frames of capabilities both announced,
+     * and a version-1 hello (before negotiation) is refused with the reason.
+     */
+    public static final int VERSION = 2;
+    /** The oldest protocol version this build speaks. */
+    public static final int MIN_VERSION = 2;
 
     public static final byte HELLO = 1;
     public static final byte REFUSE = 2;
@@ -42,18 +52,33 @@ public final class Protocol {
     public static final byte DATA = 6;
 
     private static final int MAX_STRING = 1024;
+    /** The smallest frame.max a node may announce: a hello, a goodbye and a useful message fit. */
+    public static final int MIN_FRAME_MAX = 4_096;
+    /** Capability: the node takes application messages (DATA frames). */
+    public static final long CAP_DATA = 1L;
+    /** The capabilities of this build. */
+    public static final long CAPABILITIES = CAP_DATA;
     /** The longest topic, in UTF-8 bytes, sent or accepted. */
     public static final int MAX_TOPIC = 255;
 
     private Protocol() {}
 
+    /** This build's hello: every protocol version it speaks, {@link #CAPABILITIES}, no frame limit, no topology. */
     public static byte[] hello(String id, NodeRole role, InetSocketAddress listen) {
-        byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
-        byte[] addr = listen.getAddress().getAddress();
-        ByteBuffer b = ByteBuffer.allocate(1 + 2 + 1 + 2 + idBytes.length + 1 + addr.length + 2);
-        b.put(HELLO).putShort((short) VERSION).put((byte) role.ordinal());
+        return hello(new Hello(VERSION, MIN_VERSION, id, role, listen, Integer.MAX_VALUE, CAPABILITIES, ""));
+    }
+
+    public static byte[] hello(Hello h) {
+        byte[] idBytes = h.id().getBytes(StandardCharsets.UTF_8);
+        byte[] addr = h.listen().getAddress().getAddress();
+        byte[] topology = utf8(h.topology());
+        ByteBuffer b = ByteBuffer.allocate(1 + 2 + 2 + 1 + 2 + idBytes.length + 1 + addr.length + 2 + 4 + 8 + 2
+            + topology.length);
+        b.put(HELLO).putShort((short) h.version()).putShort((short) h.minVersion()).put((byte) h.role().ordinal());
         putBytes(b, idBytes);
-        b.put((byte) addr.length).put(addr).putShort((short) listen.getPort());
+        b.put((byte) addr.length).put(addr).putShort((short) h.listen().getPort());
+        b.putInt(h.frameMax()).putLong(h.capabilities());
+        putBytes(b, topology);
         return b.array();
     }
 
@@ -79,7 +104,7 @@ public final class Protocol {
                 yield new Pong(p[0], p[1]);
             }
             case DATA -> parseData(frame);
-            default -> throw new ProtocolException("unknown frame type " + frame[0]);
+            default -> new Unknown(frame[0]);
         };
     }
 
@@ -87,9 +112,14 @@ public final class Protocol {
         ByteBuffer b = body(frame);
         try {
             int version = b.getShort() & 0xFFFF;
-            if (version != VERSION) {
-                // Parse no further: a different version may lay out the rest differently.
-                return new Hello(version, null, null, null);
+            if (version < MIN_VERSION) {
+                // Parse no further: an older version lays out the rest differently.
+                return new Hello(version, version, null, null, null, 0, 0, null);
+            }
+            int minVersion = b.getShort() & 0xFFFF;
+            if (minVersion > VERSION || minVersion > version) {
+                // A newer version that no longer speaks ours may lay out the rest differently.
+                return new Hello(version, minVersion, null, null, null, 0, 0, null);
             }
             int role = b.get() & 0xFF;
             if (role >= NodeRole.values().length) {
@@ -106,8 +136,20 @@ public final class Protocol {
             byte[] addr = new byte[len];
             b.get(addr);
             int port = b.getShort() & 0xFFFF;
-            end(b);
-            return new Hello(version, id, NodeRole.values()[role], new InetSocketAddress(InetAddress.getByAddress(addr), port));
+            int frameMax = b.getInt();
+            if (frameMax < MIN_FRAME_MAX) {
+                throw new ProtocolException("frame.max of " + frameMax + " bytes (at least " + MIN_FRAME_MAX + ")");
+            }
+            long capabilities = b.getLong();
+            String topology = string(b);
+            if (!printable(topology).equals(topology)) {
+                throw new ProtocolException("topology name with control characters: " + printable(topology));
+            }
+            if (version <= VERSION) {
+                end(b); // a newer version may append fields; this one sends none
+            }
+            return new Hello(version, minVersion, id, NodeRole.values()[role],
+                new InetSocketAddress(InetAddress.getByAddress(addr), port), frameMax, capabilities, topology);
         } catch (BufferUnderflowException e) {
             throw new ProtocolException("truncated hello");
         } catch (UnknownHostException e) {

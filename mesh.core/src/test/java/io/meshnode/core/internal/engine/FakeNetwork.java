@@ -30,6 +30,8 @@ final class FakeNetwork {
     final List<FakeConnection> connections = new ArrayList<>();
     final AtomicLong ids = new AtomicLong();
     long latency = 1;
+    /** The frame.max every connection announces. */
+    int frameMax = Integer.MAX_VALUE;
     long pings;
     /** When set, transports authenticate like TLS: a connection's peer key is what this returns for the remote side. */
     java.util.function.Function<ConnectionHandler, java.security.PublicKey> presentedKey;
@@ -172,6 +174,11 @@ final class FakeNetwork {
         @Override
         public java.security.PublicKey peerKey() {
             return presentedKey == null ? null : presentedKey.apply(other.handler);
+        }
+
+        @Override
+        public int maxFrameSize() {
+            return frameMax;
         }
 
         @Override

@@ -328,6 +328,11 @@ final class NettyConnection implements Connection {
     }
 
     @Override
+    public int maxFrameSize() {
+        return settings.frameMax();
+    }
+
+    @Override
     public long pendingBytes() {
         return dataPending.get() + controlPending.get();
     }

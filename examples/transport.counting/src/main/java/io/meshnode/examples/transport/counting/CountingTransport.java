@@ -157,6 +157,11 @@ public class CountingTransport implements Transport {
         }
 
         @Override
+        public int maxFrameSize() {
+            return inner.maxFrameSize();
+        }
+
+        @Override
         public long pendingBytes() {
             return inner.pendingBytes();
         }
