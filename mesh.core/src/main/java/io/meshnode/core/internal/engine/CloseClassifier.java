@@ -6,7 +6,7 @@ import io.meshnode.core.internal.wire.Frame.Goodbye;
 /** What a closed link means for its peer's next step. A pure function with a table-driven test. */
 final class CloseClassifier {
     /** Non-failure closes of unstable links in a row that count as a failure from then on. */
-    static final int QUICK_CLOSES = 3;
+    static final int QUICK_CLOSES = 5;
 
     enum Step {
         /** Dial again at once, no failure counted (our own doing: an operator reconnect, our transport replaced). */

@@ -38,8 +38,9 @@ class DecisionsTest {
         "REMOTE_CLOSED, ADMIN, DECIDE, 1, true, FIRST_CONTACT, ADMIN",
         "REMOTE_CLOSED, DUPLICATE, DECIDE, 2, true, FIRST_CONTACT, DUPLICATE",
         // a remote that keeps saying goodbye before its link is stable is failing, whatever it says
-        "REMOTE_CLOSED, ADMIN, DECIDE, 3, true, FAILURE, ADMIN",
-        "REMOTE_CLOSED, ADMIN, DECIDE, 3, false, FIRST_CONTACT, ADMIN",
+        "REMOTE_CLOSED, ADMIN, DECIDE, 4, true, FIRST_CONTACT, ADMIN",
+        "REMOTE_CLOSED, ADMIN, DECIDE, 5, true, FAILURE, ADMIN",
+        "REMOTE_CLOSED, ADMIN, DECIDE, 5, false, FIRST_CONTACT, ADMIN",
         // a peer's other words are a close
         "REMOTE_CLOSED, SHUTDOWN, DECIDE, 0, false, FAILURE, REMOTE_CLOSED",
         "REMOTE_CLOSED, NONSENSE, DECIDE, 0, false, FAILURE, REMOTE_CLOSED",
