@@ -91,7 +91,7 @@ class FaultIT {
         String why = Lab.unavailable();
         if (why != null) {
             String banner = "\n" + "!".repeat(100) + "\n!!! FAULT SUITE NOT RUN: " + why
-                + "\n!!! Run `mvn -B verify` as root on Linux to run it (README, \"Fault suite\").\n" + "!".repeat(100);
+                + "\n!!! Run `mvn -B verify` as root on Linux to run it (docs/testing.md, \"Fault suite\").\n" + "!".repeat(100);
             System.err.println(banner);
             System.out.println(banner);
             if ("true".equalsIgnoreCase(System.getenv("CI"))) {
