@@ -12,6 +12,12 @@ public final class Arrivals {
     private int size;
     private int next;
 
+    public void addAll(long[] intervals) {
+        for (long i : intervals) {
+            add(i);
+        }
+    }
+
     public void add(long interval) {
         ring[next] = interval;
         next = (next + 1) % CAPACITY;

@@ -108,6 +108,34 @@ final class DialPlanner {
         reporter.changed(p, before);
     }
 
+    /**
+     * Picks up a peer's state from a previous mesh of this node: its failures and backoff, its park and probe, its
+     * arrival history.
+     *
+     * @param elapsed milliseconds since the state was saved
+     * @return {@code true} if the peer was parked or backing off and keeps that schedule; {@code false} if it needs
+     *         a first contact planned
+     */
+    boolean resume(Peer p, io.meshnode.core.internal.config.SavedState.SavedPeer s, long elapsed) {
+        p.failures = s.failures();
+        p.previousDelay = Duration.ofMillis(s.previousDelayMillis());
+        p.quickCloses = s.quickCloses();
+        p.arrivals.addAll(s.arrivals());
+        if (!s.parked() && s.failures() == 0) {
+            return false;
+        }
+        PeerState shown = s.parked() ? PeerState.PARKED : PeerState.BACKOFF;
+        if (s.nextAttemptIn() < 0) {
+            p.phase = new Phase.Idle(shown);
+        } else {
+            schedule(p, Math.max(0, s.nextAttemptIn() - elapsed), shown);
+        }
+        p.cause = "resumed: " + p.failures + " failures" + (s.parked() ? ", parked" : "")
+            + (s.nextAttemptIn() < 0 ? "" : ", next attempt as planned");
+        reporter.changed(p, PeerState.IDLE);
+        return true;
+    }
+
     /** Dials {@code p} at once (or as soon as a transport is bound), without counting a failure. */
     void redialNow(Peer p) {
         if (p.live() != null || p.dial() != null || node.stopped) {

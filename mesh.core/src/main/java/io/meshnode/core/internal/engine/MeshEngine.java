@@ -27,6 +27,7 @@ import io.meshnode.api.transport.ConnectionHandler;
 import io.meshnode.api.transport.Transport;
 import io.meshnode.core.internal.config.KnownPeers;
 import io.meshnode.core.internal.config.MeshSettings;
+import io.meshnode.core.internal.config.SavedState;
 import io.meshnode.core.internal.config.MeshSettings.PeerSpec;
 import io.meshnode.core.internal.security.Admission;
 import io.meshnode.core.internal.security.BanList;
@@ -106,15 +107,52 @@ public final class MeshEngine {
      *            the peers, which saw only a short goodbye, get their links back without waiting out a grace
      */
     public void start(MeshSettings initial, boolean prompt) {
+        start(initial, prompt, SavedState.EMPTY, 0);
+    }
+
+    /**
+     * @param saved what the previous mesh of this node left in data/mesh.state: failure counts, parks, probes and
+     *            backoffs of its peers, bans and offences; a parked peer stays parked and undialed, a peer in backoff
+     *            keeps its schedule, less {@code elapsed}
+     * @param elapsed milliseconds since {@code saved} was written
+     */
+    public void start(MeshSettings initial, boolean prompt, SavedState saved, long elapsed) {
         node.settings = initial;
         lag.start();
+        bans.restore(saved.bans(), elapsed);
         List<Peer> added = initial.peers().stream().map(this::addConfigured).toList();
         shape.replan();
-        added.forEach(p -> planner.plan(p, false));
+        List<Peer> resumed = new ArrayList<>();
+        for (Peer p : added) {
+            SavedState.SavedPeer s = saved.peers().get(ConfigValues.format(p.endpoint));
+            if (s != null && (s.id() == null || p.id == null || s.id().equals(p.id)) && planner.resume(p, s, elapsed)) {
+                resumed.add(p);
+            } else {
+                planner.plan(p, false);
+            }
+        }
         servicesChanged();
         if (prompt) {
-            table.snapshot().forEach(planner::redialNow);
+            // The peers saw only a short goodbye: they get their links back at once, except those this node had
+            // given up on or was backing off from, which keep their schedule.
+            table.snapshot().stream().filter(p -> !resumed.contains(p)).forEach(planner::redialNow);
         }
+    }
+
+    /** @return what the next mesh of this node needs to pick up where this one leaves off (data/mesh.state) */
+    public SavedState save() {
+        Map<String, SavedState.SavedPeer> peers = new LinkedHashMap<>();
+        long now = clock.now();
+        for (Peer p : table.all()) {
+            if (!p.configured) {
+                continue;
+            }
+            long at = p.nextAttemptAt();
+            peers.put(ConfigValues.format(p.endpoint), new SavedState.SavedPeer(ConfigValues.format(p.endpoint), p.id,
+                p.failures, p.previousDelay.toMillis(), p.quickCloses, p.phase.shown() == PeerState.PARKED,
+                at > 0 ? Math.max(0, at - now) : -1, p.arrivals.toArray()));
+        }
+        return new SavedState(clock.wallClock(), peers, bans.save());
     }
 
     /** Applies {@code admit} and the ban policy; a live link to a node no longer admitted is closed. */

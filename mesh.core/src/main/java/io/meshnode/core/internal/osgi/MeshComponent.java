@@ -48,6 +48,7 @@ import io.meshnode.api.transport.Transport;
 import io.meshnode.core.internal.config.KnownPeers;
 import io.meshnode.core.internal.config.MeshConfig;
 import io.meshnode.core.internal.config.MeshSettings;
+import io.meshnode.core.internal.config.SavedState;
 import io.meshnode.core.internal.engine.MeshEngine;
 import io.meshnode.core.internal.engine.Services;
 import io.meshnode.core.internal.security.Admission;
@@ -77,6 +78,7 @@ public class MeshComponent implements Mesh, Messaging, Bans {
     private final PeerConfigEditor editor;
     private final Slots slots = new Slots();
     private final Providers providers;
+    private final StateKeeper state;
     private volatile MeshSettings settings;
     /** Set once SCR has bound the services present at start: later bindings are swaps and are reported. */
     private volatile boolean started;
@@ -115,10 +117,20 @@ public class MeshComponent implements Mesh, Messaging, Bans {
         if (prompt) {
             log.info("the mesh restarted while the node stayed up: dialing every peer at once");
         }
+        state = new StateKeeper(data, log);
+        SavedState saved = state.read();
+        long elapsed = saved.savedAt() == 0 ? 0 : Math.max(0, System.currentTimeMillis() - saved.savedAt());
         gateway.post(() -> {
             engine.admission(admission == null ? Admission.DEFAULTS : admission);
-            engine.start(initial, prompt);
+            engine.start(initial, prompt, saved, elapsed);
         });
+        scheduler.schedule(this::saveState, StateKeeper.EVERY_MILLIS);
+    }
+
+    /** Saves the peers' state every half minute when it changed, written off the mesh thread. */
+    private void saveState() {
+        state.save(engine.save());
+        scheduler.schedule(this::saveState, StateKeeper.EVERY_MILLIS);
     }
 
     /** SCR calls this after the constructor and the bind methods of the services present at start. */
@@ -156,10 +168,14 @@ public class MeshComponent implements Mesh, Messaging, Bans {
             }
         }
         try {
-            gateway.stop(() -> engine.stop(restarting), STOP_SECONDS);
+            gateway.stop(() -> {
+                engine.stop(restarting);
+                state.saveNow(engine.save());
+            }, STOP_SECONDS);
         } catch (ExecutionException | TimeoutException e) {
             log.warn("stopping the mesh: {}", e.toString());
         }
+        state.close();
         providers.flush(); // a swap still settling is reported before the mesh thread goes
         scheduler.shutdown();
         whiteboard.close();

@@ -18,6 +18,7 @@ import java.util.Map;
 
 import io.meshnode.api.config.ConfigValues;
 import io.meshnode.api.mesh.BanDTO;
+import io.meshnode.core.internal.config.SavedState;
 
 /**
  * Offences counted per source address and the bans they lead to: {@code after} offences within
@@ -197,5 +198,46 @@ public final class BanList {
         d.since = r.bannedAtWall;
         d.until = clock.wallClock() + Math.max(0, r.bannedUntil - now);
         return d;
+    }
+
+    /** @return every address with a ban or offences in their window, as saved in data/mesh.state */
+    public synchronized List<SavedState.SavedBan> save() {
+        long now = clock.now();
+        expire(now);
+        List<SavedState.SavedBan> out = new ArrayList<>();
+        records.forEach((a, r) -> out.add(new SavedState.SavedBan(a.getHostAddress(), r.claimedId, r.reason,
+            r.banned ? Math.max(0, r.bannedUntil - now) : 0, r.bannedAtWall, r.offencesAtBan,
+            r.offences.stream().mapToLong(t -> now - t).toArray())));
+        return out;
+    }
+
+    /**
+     * Takes bans and offences back from {@code data/mesh.state}, less {@code elapsed} (the time since they were
+     * saved): a ban that has run out meanwhile is gone, offences older than the window too.
+     */
+    public synchronized void restore(List<SavedState.SavedBan> saved, long elapsed) {
+        long now = clock.now();
+        for (SavedState.SavedBan b : saved) {
+            InetAddress a;
+            try {
+                a = InetAddress.getByName(b.address());
+            } catch (UnknownHostException e) {
+                continue; // a literal address always parses; anything else is not ours
+            }
+            Record r = new Record();
+            r.claimedId = b.claimedId();
+            r.reason = b.reason();
+            r.offencesAtBan = b.offencesAtBan();
+            r.bannedAtWall = b.bannedAtWall();
+            if (b.remainingMillis() - elapsed > 0) {
+                r.banned = true;
+                r.bannedUntil = now + b.remainingMillis() - elapsed;
+            }
+            for (long age : b.offenceAges()) {
+                r.offences.addLast(now - age - elapsed);
+            }
+            records.put(a, r);
+        }
+        expire(now);
     }
 }

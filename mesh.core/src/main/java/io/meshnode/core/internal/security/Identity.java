@@ -3,7 +3,6 @@ package io.meshnode.core.internal.security;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
@@ -16,6 +15,8 @@ import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+
+import io.meshnode.core.internal.config.SafeFiles;
 
 /**
  * The node's key pair and the id derived from its public key: the first 20 bytes of SHA-256 over the
@@ -82,13 +83,9 @@ public final class Identity {
             }
             KeyPair kp = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
             Files.createDirectories(dir);
-            writePem(priv, "PRIVATE KEY", kp.getPrivate().getEncoded());
-            try {
-                Files.setPosixFilePermissions(priv, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException e) {
-                // not a POSIX file system
-            }
-            writePem(pub, "PUBLIC KEY", kp.getPublic().getEncoded());
+            // The private key is readable by the owner only from its first byte, never for a moment by others.
+            writePem(priv, "PRIVATE KEY", kp.getPrivate().getEncoded(), true);
+            writePem(pub, "PUBLIC KEY", kp.getPublic().getEncoded(), false);
             return new Identity(kp);
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             throw new IOException("cannot read the node key in " + dir + ": " + e.getMessage()
@@ -107,11 +104,9 @@ public final class Identity {
         return Base64.getDecoder().decode(b64.toString());
     }
 
-    private static void writePem(Path file, String type, byte[] der) throws IOException {
+    private static void writePem(Path file, String type, byte[] der, boolean secret) throws IOException {
         String pem = "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
             + "\n-----END " + type + "-----\n";
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, pem);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        SafeFiles.write(file, pem.getBytes(java.nio.charset.StandardCharsets.US_ASCII), secret);
     }
 }

@@ -60,6 +60,16 @@ class TestNode implements Services, Events {
         engine.start(MeshSettings.parse(c, v), prompt);
     }
 
+    /** Creates the engine and starts it as the next mesh of a node that saved {@code saved} {@code elapsed} ms ago. */
+    void startWith(Map<String, Object> cfg, boolean prompt, io.meshnode.core.internal.config.SavedState saved, long elapsed) {
+        engine = new MeshEngine(clock, log.logger(), identity, known, this, this, () -> 0.5);
+        cfg.put("listen", ConfigValues.format(listen));
+        MeshConfig c = Configs.of(MeshConfig.class, cfg);
+        ConfigValues v = ConfigValues.of(cfg, "meshnode.mesh");
+        engine.admission(Admission.parse(c, v));
+        engine.start(MeshSettings.parse(c, v), prompt, saved, elapsed);
+    }
+
     /** Applies a changed etc/meshnode.mesh.cfg, as the component does on a configuration update. */
     void configure(Map<String, Object> cfg) {
         cfg.put("listen", ConfigValues.format(listen));
