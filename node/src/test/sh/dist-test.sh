@@ -20,6 +20,24 @@ check() { # check DESCRIPTION COMMAND...
     fi
 }
 
+# until_true TIMEOUT COMMAND...: true as soon as the command is
+until_true() {
+    local deadline=$((SECONDS + $1))
+    shift
+    until "$@"; do
+        ((SECONDS < deadline)) || return 1
+        sleep 0.2
+    done
+}
+
+# the log's last line is a JSON object with time, level, bundle and message (checked by Python's parser if present)
+json_line() {
+    local last
+    last=$(tail -n 1 "$1")
+    [[ $last == '{"time":'*'"message":"log level changed from DEBUG to INFO"}' ]] || return 1
+    ! command -v python3 >/dev/null || python3 -c 'import json,sys; o=json.loads(sys.argv[1]); assert {"time","level","bundle","message"} <= o.keys()' "$last"
+}
+
 tar -xzf "$archive" -C "$work"
 dist=$(echo "$work"/meshnode-*)
 export MESHNODE_HOME=$work/home
@@ -49,6 +67,9 @@ check "archive has bin/meshnode, lib/meshnode.jar and systemd/meshnode.service" 
 out=$("$mn" status); rc=$?
 check "status before start: not running, exit 3 ($out)" test "$rc" = 3
 
+# one log: the libraries' logging reaches data/log/meshnode.log (DEBUG, so that SSHD and Netty have something to say)
+printf 'level = DEBUG\n' >"$MESHNODE_HOME/etc/meshnode.log.cfg"
+
 # the id before the first start
 out=$("$mn" id 2>&1); rc=$?
 echo "$out"
@@ -72,6 +93,15 @@ check "JAVA_OPTS reached the JVM" grep -qa -- "-Dmeshnode.dist.test=$$" "/proc/$
 check "the node uses MESHNODE_HOME (its log is there)" test -f "$MESHNODE_HOME/data/log/meshnode.log"
 check "data/ is the node user's only (drwx------: node key, Config Admin's copy of the configuration)" test "$(stat -c %a "$MESHNODE_HOME/data")" = 700
 check "nothing written to the working directory" test -z "$(ls -A "$work/elsewhere")"
+
+# a failed SSH login attempt: SSHD logs the session (SLF4J -> JUL -> OSGi Log Service)
+(exec 3<>"/dev/tcp/127.0.0.1/$ssh_port" && head -c 8 <&3 >/dev/null && echo "SSH-2.0-dist-test" >&3 && sleep 1) 2>/dev/null
+log=$MESHNODE_HOME/data/log/meshnode.log
+check "SSHD's logging is in data/log/meshnode.log" until_true 10 grep -qa 'DEBUG \[org.apache.sshd.osgi\] ' "$log"
+check "Netty's logging (through JUL) is in data/log/meshnode.log" grep -qa ' \[io.netty.common\] ' "$log"
+# format = json, live: the line saying the level changed is one JSON object
+printf 'level = INFO\nformat = json\n' >"$MESHNODE_HOME/etc/meshnode.log.cfg"
+check "format = json applies live: one JSON object a line" until_true 10 json_line "$log"
 
 # console right after start reaches the SSH console (a stand-in ssh says whether the port accepted)
 mkdir -p "$work/fakebin"
