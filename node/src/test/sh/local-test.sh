@@ -46,6 +46,8 @@ mkfifo keys
 script -qfec "stty cols 160 rows 50; exec $root/meshnode --local 3" /dev/null <keys >screen 2>&1 &
 console=$!
 exec 3>keys
+# a console that died must fail the checks below, not kill this script with SIGPIPE
+trap "" PIPE
 
 cleanup() {
     exec 3>&-
