@@ -115,6 +115,10 @@ check "mesh:status answers over Karaf's SSH console with this node's id" test -n
 out=$(client "bundle:list -t 0 -s" | grep -E '\| (mesh\.api|mesh\.core|transport\.netty|policy\.retry|health\.heartbeat|health\.phi|topology\.ring|shell\.commands|mgmt\.jmx) *$')
 check "the 9 Meshnode bundles are Active ($(tr -s ' \n' ' ' <<<"$out"))" test "$(grep -c Active <<<"$out")" = 9
 check "the default configuration files were written to Karaf's etc/" test -f "$k/etc/meshnode.heartbeat.cfg"
+# node:shutdown / node:exit would stop all of Karaf without system:shutdown's confirmation: not registered here
+out=$(client "service:list -n")
+check "the mesh: commands are registered" grep -q 'io.meshnode.shell.internal.MeshCommands' <<<"$out"
+check "the node: commands (node:shutdown, node:exit) are not" test -z "$(grep 'io.meshnode.shell.internal.NodeCommands' <<<"$out")"
 
 out=$(client "feature:install meshnode-metrics")
 check "feature:install meshnode-metrics ($out)" test -z "$(grep -i error <<<"$out")"

@@ -20,6 +20,24 @@ check() { # check DESCRIPTION COMMAND...
     fi
 }
 
+# until_true TIMEOUT COMMAND...: true as soon as the command is
+until_true() {
+    local deadline=$((SECONDS + $1))
+    shift
+    until "$@"; do
+        ((SECONDS < deadline)) || return 1
+        sleep 0.2
+    done
+}
+
+# the log's last line is a JSON object with time, level, bundle and message (checked by Python's parser if present)
+json_line() {
+    local last
+    last=$(tail -n 1 "$1")
+    [[ $last == '{"time":'*'"message":"log level changed from DEBUG to INFO"}' ]] || return 1
+    ! command -v python3 >/dev/null || python3 -c 'import json,sys; o=json.loads(sys.argv[1]); assert {"time","level","bundle","message"} <= o.keys()' "$last"
+}
+
 tar -xzf "$archive" -C "$work"
 dist=$(echo "$work"/meshnode-*)
 export MESHNODE_HOME=$work/home
@@ -28,7 +46,9 @@ mkdir -p "$MESHNODE_HOME/etc"
 echo "listen = 127.0.0.1:0" >"$MESHNODE_HOME/etc/meshnode.mesh.cfg"
 ssh_port=$((20000 + RANDOM % 20000))
 echo "port = $ssh_port" >"$MESHNODE_HOME/etc/meshnode.ssh.cfg"
-export JAVA_OPTS="-Xmx64m -Dmeshnode.dist.test=$$"
+# the JVM's temporary folder: empty, and must still be empty after a start and a stop
+mkdir -p "$work/systmp"
+export JAVA_OPTS="-Xmx64m -Dmeshnode.dist.test=$$ -Djava.io.tmpdir=$work/systmp"
 mkdir -p "$work/bin" "$work/elsewhere"
 ln -s "$dist/bin/meshnode" "$work/bin/meshnode"
 cd "$work/elsewhere"
@@ -47,15 +67,41 @@ check "archive has bin/meshnode, lib/meshnode.jar and systemd/meshnode.service" 
 out=$("$mn" status); rc=$?
 check "status before start: not running, exit 3 ($out)" test "$rc" = 3
 
+# one log: the libraries' logging reaches data/log/meshnode.log (DEBUG, so that SSHD and Netty have something to say)
+printf 'level = DEBUG\n' >"$MESHNODE_HOME/etc/meshnode.log.cfg"
+
+# the id before the first start
+out=$("$mn" id 2>&1); rc=$?
+echo "$out"
+id=$(sed -n 's/^node \([0-9a-f]\{40\}\)$/\1/p' <<<"$out")
+check "id before the first start: exit 0, node id and key fingerprint" \
+    test "$rc" = 0 -a -n "$id" -a -n "$(grep -E '^key  SHA256:[A-Za-z0-9+/]{43}$' <<<"$out")"
+check "id created data/node.key owner-only (600) and data/node.pub" \
+    test "$(stat -c %a "$MESHNODE_HOME/data/node.key" 2>/dev/null)" = 600 -a -f "$MESHNODE_HOME/data/node.pub"
+check "a second id prints the same id" test "$("$mn" id 2>&1 | head -n 1)" = "node $id"
+out=$(java -jar "$dist/lib/meshnode.jar" --help); rc=$?
+check "--help names --id" test "$rc" = 0 -a -n "$(grep -- '--id' <<<"$out")"
+
 out=$("$mn" start 2>&1); rc=$?
 echo "$out"
 check "start: exit 0 with the ready line" test "$rc" = 0 -a -n "$(grep 'meshnode ready: node' <<<"$out")"
+check "the first start shows the id that id printed" test -n "$id" -a -n "$(grep "meshnode ready: node $id " <<<"$out")"
 pid=$(cat "$MESHNODE_HOME/data/meshnode.pid" 2>/dev/null)
+check "the JVM runs with -XX:+ExitOnOutOfMemoryError" grep -qa -- "-XX:+ExitOnOutOfMemoryError" "/proc/${pid:-0}/cmdline"
 check "the pid file names a live process" kill -0 "${pid:-0}"
 check "JAVA_OPTS reached the JVM" grep -qa -- "-Dmeshnode.dist.test=$$" "/proc/${pid:-0}/cmdline"
 check "the node uses MESHNODE_HOME (its log is there)" test -f "$MESHNODE_HOME/data/log/meshnode.log"
 check "data/ is the node user's only (drwx------: node key, Config Admin's copy of the configuration)" test "$(stat -c %a "$MESHNODE_HOME/data")" = 700
 check "nothing written to the working directory" test -z "$(ls -A "$work/elsewhere")"
+
+# a failed SSH login attempt: SSHD logs the session (SLF4J -> JUL -> OSGi Log Service)
+(exec 3<>"/dev/tcp/127.0.0.1/$ssh_port" && head -c 8 <&3 >/dev/null && echo "SSH-2.0-dist-test" >&3 && sleep 1) 2>/dev/null
+log=$MESHNODE_HOME/data/log/meshnode.log
+check "SSHD's logging is in data/log/meshnode.log" until_true 10 grep -qa 'DEBUG \[org.apache.sshd.osgi\] ' "$log"
+check "Netty's logging (through JUL) is in data/log/meshnode.log" grep -qa ' \[io.netty.common\] ' "$log"
+# format = json, live: the line saying the level changed is one JSON object
+printf 'level = INFO\nformat = json\n' >"$MESHNODE_HOME/etc/meshnode.log.cfg"
+check "format = json applies live: one JSON object a line" until_true 10 json_line "$log"
 
 # console right after start reaches the SSH console (a stand-in ssh says whether the port accepted)
 mkdir -p "$work/fakebin"
@@ -80,6 +126,8 @@ out=$("$mn" stop 2>&1); rc=$?
 check "stop: exit 0 after a clean shutdown ($out)" test "$rc" = 0 -a -n "$(grep 'meshnode stopped' <<<"$out")"
 check "the process is gone when stop returns" test ! -d "/proc/$pid"
 check "the pid file is removed" test ! -f "$MESHNODE_HOME/data/meshnode.pid"
+check "nothing left in the JVM's temporary folder ($(ls -A "$work/systmp" | tr '\n' ' '))" test -z "$(ls -A "$work/systmp")"
+check "FileInstall's temporary folders are in data/tmp" test -d "$MESHNODE_HOME/data/tmp"
 out=$("$mn" status); rc=$?
 check "status after stop: not running, exit 3" test "$rc" = 3
 out=$("$mn" bogus 2>&1); rc=$?

@@ -31,6 +31,7 @@ final class DeployFolder {
             "felix.fileinstall.noInitialDelay = true",
             "felix.fileinstall.bundles.new.start = true",
             "felix.fileinstall.log.level = 2",
+            "felix.fileinstall.tmpdir = ${meshnode.home}/data/tmp",
             ""));
     }
 }

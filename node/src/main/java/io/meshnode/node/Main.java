@@ -14,14 +14,17 @@ import java.nio.file.attribute.PosixFilePermissions;
  */
 public final class Main {
     private static final String USAGE = String.join(System.lineSeparator(),
-        "Usage: java -jar meshnode.jar [--home <dir>]",
+        "Usage: java -jar meshnode.jar [--home <dir>] [--id]",
         "  --home <dir>  node home (default: system property meshnode.home, else ./meshnode-home);",
-        "                configuration is read from <dir>/etc/*.cfg, state is kept in <dir>/data");
+        "                configuration is read from <dir>/etc/*.cfg, state is kept in <dir>/data",
+        "  --id          print the node id and key fingerprint (creating the node key in <dir>/data if there",
+        "                is none, as the first start would), then exit");
 
     private Main() {}
 
     public static void main(String[] args) throws Throwable {
         String home = System.getProperty("meshnode.home", "meshnode-home");
+        boolean printId = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (arg.equals("--help") || arg.equals("-h")) {
@@ -29,6 +32,8 @@ public final class Main {
                 return;
             } else if (arg.equals("--home") && i + 1 < args.length) {
                 home = args[++i];
+            } else if (arg.equals("--id")) {
+                printId = true;
             } else if (arg.startsWith("--home=")) {
                 home = arg.substring("--home=".length());
             } else {
@@ -41,10 +46,21 @@ public final class Main {
         Path dir = Path.of(home).toAbsolutePath().normalize();
         Path etc = Files.createDirectories(dir.resolve("etc"));
         Path data = ownerOnly(dir.resolve("data"));
+        if (printId) {
+            NodeKey key = NodeKey.loadOrCreate(data);
+            System.out.println("node " + key.id());
+            System.out.println("key  " + key.fingerprint());
+            return;
+        }
         DeployFolder.prepare(dir);
+        Path tmp = emptied(data.resolve("tmp"));
 
         System.setProperty("meshnode.home", dir.toString());
         System.setProperty("felix.fileinstall.dir", etc.toString());
+        // FileInstall copies what it installs into a fileinstall-<n> folder, by default in java.io.tmpdir, one per
+        // start and never removed: inside the home instead, emptied at every start. The deploy/ watcher's own
+        // configuration names it too (DeployFolder), since FileInstall reads it per watcher.
+        System.setProperty("felix.fileinstall.tmpdir", tmp.toString());
         // Gogo reads <gosh.home>/etc/gosh_profile; without it an etc/ folder in the cwd would apply.
         System.setProperty("gosh.home", dir.toString());
         // The launcher empties this folder at every start (launch.keep=false): a clean cache, and no
@@ -94,6 +110,20 @@ public final class Main {
             // not a POSIX file system
         }
         return data;
+    }
+
+    /** {@code dir}, created empty: whatever an earlier run left in it is deleted. */
+    private static Path emptied(Path dir) throws java.io.IOException {
+        if (Files.isDirectory(dir)) {
+            try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
+                for (Path p : (Iterable<Path>) all.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                    if (!p.equals(dir)) {
+                        Files.delete(p);
+                    }
+                }
+            }
+        }
+        return Files.createDirectories(dir);
     }
 
     /** {@code meshnode.console=true|false} if set, else whether a terminal is attached. */

@@ -30,6 +30,10 @@ import io.meshnode.internal.home.NodeHome;
  * stopped while the newer one is still {@code STARTING} (this listener is synchronous, and Declarative
  * Services activates components only once the bundle has started), so the new version starts alone, exactly
  * as after {@code update <id> <jar>}.
+ * <p>
+ * A bundle installed or updated otherwise once the node runs (at the console: {@code install}, {@code update}) is
+ * lost at the next start, since the launcher empties the framework's cache: that is said at once, as a warning (on
+ * the console's stderr and in the log), with the way to keep it, {@code deploy/}.
  */
 @Component(immediate = true)
 public class DeployUpgrades implements SynchronousBundleListener {
@@ -77,6 +81,11 @@ public class DeployUpgrades implements SynchronousBundleListener {
             replaceOlder(b);
         } else if (event.getType() == BundleEvent.UNINSTALLED && deployed(b)) {
             restoreOlder(b);
+        } else if ((event.getType() == BundleEvent.INSTALLED || event.getType() == BundleEvent.UPDATED) && !deployed(b)
+            && b.getBundleId() != 0) {
+            log.warn("{} {} ({}) was {} for this run only: the framework's cache is emptied at every start. To keep it, "
+                + "copy the jar into {}/", b.getSymbolicName(), b.getVersion(), b.getLocation(),
+                event.getType() == BundleEvent.INSTALLED ? "installed" : "updated", deploy);
         }
     }
 

@@ -7,15 +7,32 @@ import org.osgi.service.log.LogLevel;
 import io.meshnode.api.config.ConfigValues;
 
 /** The parsed {@code etc/meshnode.log.cfg}. */
-record LogSettings(LogLevel level, long fileSize, int fileCount) {
+record LogSettings(LogLevel level, long fileSize, int fileCount, boolean json, boolean stdout) {
     static final long MIN_FILE_SIZE = 4 * 1024;
     static final long MAX_FILE_SIZE = 1L << 40;
     /** What the documented defaults parse to (used when the first configuration is invalid). */
-    static final LogSettings DEFAULTS = new LogSettings(LogLevel.INFO, 10L << 20, 5);
+    static final LogSettings DEFAULTS = new LogSettings(LogLevel.INFO, 10L << 20, 5, false, false);
 
     static LogSettings parse(LogSink.Config config, ConfigValues values) {
         return new LogSettings(level(values, config.level()), size(values, "file.size", config.file_size()),
-            values.integer("file.count", config.file_count(), 0, 1000));
+            values.integer("file.count", config.file_count(), 0, 1000), json(values, config.format()),
+            bool(values, "stdout", config.stdout()));
+    }
+
+    private static boolean json(ConfigValues values, String text) {
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "text" -> false;
+            case "json" -> true;
+            default -> throw values.invalid("format", text, "expected text or json");
+        };
+    }
+
+    private static boolean bool(ConfigValues values, String key, String text) {
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw values.invalid(key, text, "expected true or false");
+        };
     }
 
     private static LogLevel level(ConfigValues values, String text) {

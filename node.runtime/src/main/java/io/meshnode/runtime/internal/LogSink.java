@@ -3,9 +3,6 @@ package io.meshnode.runtime.internal;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -37,7 +34,8 @@ import io.meshnode.internal.home.NodeHome;
 /**
  * Writes the OSGi log where an operator looks: entries at the configured level and above to
  * {@code <home>/data/log/meshnode.log}, rotated by size, and warnings and errors also to standard error, so a bad
- * configuration value or a refused handshake is visible on the console and under systemd. The level also becomes
+ * configuration value or a refused handshake is visible on the console and under systemd; with {@code stdout = true}
+ * every line goes to standard output instead (containers, the journal). Lines are text or JSON ({@link LogLine}). The level also becomes
  * the root level of the Log Service's {@link LoggerAdmin}, so that every bundle's loggers (and Gogo's {@code log}
  * command, which reads the Log Service's history) follow it. Configured by {@code etc/meshnode.log.cfg}, live.
  */
@@ -46,8 +44,6 @@ import io.meshnode.internal.home.NodeHome;
 public class LogSink implements LogListener {
     static final String PID = "meshnode.log";
     static final String FILE = "data/log/meshnode.log";
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS")
-        .withZone(ZoneId.systemDefault());
 
     @ObjectClassDefinition(name = "Meshnode log", description = "The node's log level and log file (etc/meshnode.log.cfg).")
     public @interface Config {
@@ -59,9 +55,16 @@ public class LogSink implements LogListener {
 
         @AttributeDefinition(name = "file.count", description = "Rotated files kept besides meshnode.log (meshnode.log.1 is the newest); 0 keeps none.")
         String file_count() default "5";
+
+        @AttributeDefinition(description = "Line format of the log file (and stdout): text, or json (one object a line: time, level, bundle, message, peer).")
+        String format() default "text";
+
+        @AttributeDefinition(description = "Also write every log line to stdout (containers, systemd's journal); warnings and errors then go to stdout only.")
+        String stdout() default "false";
     }
 
     private final PrintStream console = System.err;
+    private final PrintStream stdout = System.out;
     private final Path file;
     private volatile LogSettings settings;
     private volatile LoggerAdmin admin;
@@ -171,23 +174,29 @@ public class LogSink implements LogListener {
             return;
         }
         String bundle = entry.getBundle() == null ? "-" : entry.getBundle().getSymbolicName();
-        write(level, bundle, entry.getMessage() + (entry.getException() == null ? "" : " : " + entry.getException()),
-            entry.getTime());
-        if (warning) {
+        write(new LogLine(entry.getTime(), level, bundle, entry.getMessage(),
+            entry.getException() == null ? null : entry.getException().toString()));
+        // With stdout = true the line is on stdout already: a second copy on stderr would double it in the journal.
+        if (warning && !settings.stdout()) {
             console.println(level + " [" + bundle + "] " + entry.getMessage());
         }
     }
 
     private void write(LogLevel level, String bundle, String message) {
-        write(level, bundle, message, System.currentTimeMillis());
+        write(new LogLine(System.currentTimeMillis(), level, bundle, message, null));
     }
 
-    private synchronized void write(LogLevel level, String bundle, String message, long time) {
+    private synchronized void write(LogLine entry) {
+        LogSettings s = settings != null ? settings : LogSettings.DEFAULTS; // null while the first one is parsed
+        String line = s.json() ? entry.json() : entry.text();
+        if (s.stdout()) {
+            stdout.println(line);
+        }
         if (out == null) {
             return;
         }
         try {
-            out.write(TIME.format(Instant.ofEpochMilli(time)) + " " + level + " [" + bundle + "] " + message);
+            out.write(line);
         } catch (IOException e) {
             console.println("meshnode: writing " + file + " failed, file logging stopped: " + e.getMessage());
             try {

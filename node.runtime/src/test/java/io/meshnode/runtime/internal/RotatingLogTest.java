@@ -65,7 +65,10 @@ class RotatingLogTest {
     void settingsParseLevelSizeAndCount() {
         LogSettings s = LogSettings.parse(Configs.of(LogSink.Config.class,
             Configs.map("level", "debug", "file.size", "64k", "file.count", "2")), values());
-        assertEquals(new LogSettings(LogLevel.DEBUG, 64 * 1024, 2), s);
+        assertEquals(new LogSettings(LogLevel.DEBUG, 64 * 1024, 2, false, false), s);
+        LogSettings json = LogSettings.parse(Configs.of(LogSink.Config.class,
+            Configs.map("format", " JSON ", "stdout", "true")), values());
+        assertTrue(json.json() && json.stdout());
         assertEquals(LogSettings.DEFAULTS, LogSettings.parse(Configs.of(LogSink.Config.class, Configs.map()), values()));
         assertEquals(3L << 30, LogSettings.parse(Configs.of(LogSink.Config.class, Configs.map("file.size", "3g")),
             values()).fileSize());
@@ -83,6 +86,12 @@ class RotatingLogTest {
         }
         assertThrows(ConfigException.class, () -> LogSettings.parse(
             Configs.of(LogSink.Config.class, Configs.map("file.count", "-1")), values()));
+        e = assertThrows(ConfigException.class, () -> LogSettings.parse(
+            Configs.of(LogSink.Config.class, Configs.map("format", "xml")), values()));
+        assertTrue(e.getMessage().contains("format = 'xml'"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> LogSettings.parse(
+            Configs.of(LogSink.Config.class, Configs.map("stdout", "yes")), values()));
+        assertTrue(e.getMessage().contains("stdout"), e.getMessage());
     }
 
     private static ConfigValues values() {

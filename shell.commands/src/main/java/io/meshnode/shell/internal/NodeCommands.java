@@ -1,5 +1,7 @@
 package io.meshnode.shell.internal;
 
+import java.util.concurrent.Callable;
+
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.annotations.GogoCommand;
 import org.osgi.framework.BundleContext;
@@ -10,7 +12,13 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
 
-/** The {@code node:} console commands. Gogo resolves unscoped names, so {@code exit} works as typed. */
+/**
+ * The {@code node:} console commands. Gogo resolves unscoped names, so {@code exit} works as typed.
+ * <p>
+ * They stop the whole framework, so they exist only where the framework is the node's own process: the mandatory
+ * reference to node.runtime's main-thread service (NodeMain, which gives the process its exit status) keeps them
+ * out of Apache Karaf, whose feature has no node.runtime and whose {@code system:shutdown} asks for confirmation.
+ */
 @Component(immediate = true, service = NodeCommands.class)
 @GogoCommand(scope = "node", function = {"exit", "shutdown"})
 public class NodeCommands {
@@ -18,7 +26,8 @@ public class NodeCommands {
     private final Logger log;
 
     @Activate
-    public NodeCommands(BundleContext context, @Reference(service = LoggerFactory.class) Logger log) {
+    public NodeCommands(BundleContext context, @Reference(service = LoggerFactory.class) Logger log,
+        @Reference(service = Callable.class, target = "(main.thread=true)") Object nodeProcess) {
         this.context = context;
         this.log = log;
     }

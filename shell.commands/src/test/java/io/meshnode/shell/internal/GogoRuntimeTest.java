@@ -56,7 +56,7 @@ class GogoRuntimeTest {
             return null;
         }));
         NodeCommands node = new NodeCommands(Stub.of(BundleContext.class, Map.of("getBundle", a -> framework)),
-            new RecordingLogger().logger());
+            new RecordingLogger().logger(), new Object());
         for (String f : List.of("exit", "shutdown")) {
             processor.addCommand("node", node, f);
         }

@@ -29,7 +29,7 @@ class NodeCommandsTest {
         return new NodeCommands(Stub.of(BundleContext.class, Map.of("getBundle", a -> {
             assertTrue((Long) a[0] == 0L);
             return framework;
-        })), log.logger());
+        })), log.logger(), new Object());
     }
 
     @Test
