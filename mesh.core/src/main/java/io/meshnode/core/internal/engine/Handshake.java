@@ -5,7 +5,6 @@ import io.meshnode.api.topology.NodeRef;
 import io.meshnode.core.internal.security.Admission;
 import io.meshnode.core.internal.security.Security;
 import io.meshnode.core.internal.wire.Frame.Hello;
-import io.meshnode.core.internal.wire.Protocol;
 
 /**
  * A peer's hello → what to do with its connection. Decides only; the engine applies the decision. The

@@ -1,7 +1,6 @@
 package io.meshnode.core.internal.engine;
 
 import java.net.InetSocketAddress;
-import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -9,9 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.DoubleSupplier;
 
 import org.osgi.service.log.Logger;
@@ -22,13 +18,10 @@ import io.meshnode.api.mesh.NodeDTO;
 import io.meshnode.api.mesh.PeerDTO;
 import io.meshnode.api.mesh.PeerState;
 import io.meshnode.api.transport.CloseReason;
-import io.meshnode.api.transport.Connection;
-import io.meshnode.api.transport.ConnectionHandler;
 import io.meshnode.api.transport.Transport;
 import io.meshnode.core.internal.config.KnownPeers;
 import io.meshnode.core.internal.config.MeshSettings;
 import io.meshnode.core.internal.config.SavedState;
-import io.meshnode.core.internal.config.MeshSettings.PeerSpec;
 import io.meshnode.core.internal.security.Admission;
 import io.meshnode.core.internal.security.BanList;
 import io.meshnode.core.internal.security.Identity;
@@ -60,12 +53,9 @@ public final class MeshEngine {
     private final PeerActions actions;
     private final Shape shape;
     private final Listening listening;
+    private final PeerSources sources;
     private long nonces;
-    /** Frames not yet handled, per connection; the transport's threads count up, the mesh thread down. */
-    private final Map<Connection, AtomicInteger> backlog = new ConcurrentHashMap<>();
-    private final AtomicLong readPauses = new AtomicLong();
-    static final int PAUSE_READS_AT = 256;
-    static final int RESUME_READS_AT = 64;
+    private final TransportEvents transportEvents;
     private final LagProbe lag;
     private CompletableFuture<Void> farewell = CompletableFuture.completedFuture(null);
     /** The transport whose links {@link #farewell} says goodbye on. */
@@ -83,7 +73,8 @@ public final class MeshEngine {
         this.io = new LinkIo(log);
         DialPlanner[] dialer = new DialPlanner[1];
         this.reporter = new PeerReporter(clock, log, events, p -> dialer[0].dials(p));
-        this.planner = new DialPlanner(clock, log, node, table, plugins, reporter, random, Handler::new);
+        TransportEvents[] handlers = new TransportEvents[1];
+        this.planner = new DialPlanner(clock, log, node, table, plugins, reporter, random, d -> handlers[0].handler(d));
         dialer[0] = planner;
         this.health = new HealthDriver(clock, log, plugins, io, table, reporter, () -> ++nonces);
         this.shape = new Shape(node, table, plugins, planner, io, reporter);
@@ -91,8 +82,11 @@ public final class MeshEngine {
             health, reporter, plugins, bans, known, shape::reshape);
         this.dispatcher = new FrameDispatcher(clock, log, io, health, lifecycle, events);
         this.actions = new PeerActions(clock, log, table, io, planner, reporter, () -> ++nonces);
-        this.listening = new Listening(clock, log, node, events, new Handler(null));
+        this.transportEvents = new TransportEvents(clock, node, bans, io, lifecycle, dispatcher);
+        handlers[0] = transportEvents;
+        this.listening = new Listening(clock, log, node, events, transportEvents.handler(null));
         this.lag = new LagProbe(clock);
+        this.sources = new PeerSources(log, node, table, known, io, planner, reporter, shape);
     }
 
     // ---------------------------------------------------------------- life cycle and configuration
@@ -120,7 +114,7 @@ public final class MeshEngine {
         node.settings = initial;
         lag.start();
         bans.restore(saved.bans(), elapsed);
-        List<Peer> added = initial.peers().stream().map(this::addConfigured).toList();
+        List<Peer> added = sources.start(initial.peers());
         shape.replan();
         List<Peer> resumed = new ArrayList<>();
         for (Peer p : added) {
@@ -179,7 +173,7 @@ public final class MeshEngine {
         if (next != null) {
             applySettings(next);
         }
-        enforceAdmission();
+        sources.enforceAdmission();
     }
 
     private void applySettings(MeshSettings next) {
@@ -191,83 +185,12 @@ public final class MeshEngine {
             listening.close();
             listening.listen();
         }
-        Map<InetSocketAddress, PeerSpec> wanted = new LinkedHashMap<>();
-        next.peers().forEach(spec -> wanted.put(spec.endpoint(), spec));
-        for (Peer p : table.snapshot()) {
-            PeerSpec spec = wanted.remove(p.endpoint);
-            if (spec == null && p.configured) {
-                remove(p, "removed from the configuration");
-            } else if (spec != null) {
-                boolean wasConfigured = p.configured;
-                p.configured = true;
-                if (spec.id() != null) {
-                    // Pinning the id already learned from the peer pins it too: from now on no other key may take
-                    // this endpoint over.
-                    p.id = spec.id();
-                    p.pinned = true;
-                    Link l = p.live();
-                    if (l != null && !spec.id().equals(l.hello.id())) {
-                        io.goodbye(l, CloseReason.ADMIN, "pinned id changed in the configuration");
-                    }
-                } else {
-                    p.pinned = false;
-                }
-                if (!wasConfigured || p.phase.shown() == PeerState.PARKED) {
-                    planner.revive(p, "configuration changed");
-                }
-            }
-        }
-        List<Peer> added = wanted.values().stream().map(this::addConfigured).toList();
-        shape.reshape();
-        added.forEach(p -> planner.plan(p, false));
+        sources.configured(next.peers());
     }
 
-    /**
-     * Closes the live links of peers that the current admission no longer lets in (after {@code admit} went
-     * from {@code any} to {@code peers}, or a peer was unpinned under {@code peers}): admission is checked at
-     * every hello, and a configuration change must not leave a link open that its hello would not get now.
-     */
-    private void enforceAdmission() {
-        if (node.admission.admit() == Admission.Mode.ANY) {
-            return;
-        }
-        for (Peer p : table.snapshot()) {
-            if (p.live() != null && !p.pinned) {
-                log.warn("closing the link to {}: no longer admitted (admit = peers and its id is not pinned)", p);
-                io.goodbye(p.live(), CloseReason.ADMIN, "no longer admitted");
-            }
-        }
-    }
-
-    /** Adds a configured peer to the table; the caller plans its first contact once the shape is known. */
-    private Peer addConfigured(PeerSpec spec) {
-        Peer p = new Peer(spec.endpoint());
-        p.configured = true;
-        p.pinned = spec.id() != null;
-        p.id = p.pinned ? spec.id() : known.id(ConfigValues.format(spec.endpoint()));
-        table.add(p);
-        reporter.changed(p, null);
-        return p;
-    }
-
-    /** Takes {@code p} out of the table; its live link and any dial of ours under way are closed or abandoned. */
-    private void remove(Peer p, String why) {
-        PeerState before = p.phase.shown();
-        p.cancelTimer();
-        Link live = p.live();
-        Dial dial = p.dial();
-        table.remove(p);
-        p.phase = new Phase.Idle(PeerState.IDLE);
-        if (live != null) {
-            io.goodbye(live, CloseReason.ADMIN, why);
-        }
-        if (dial != null && dial.link != null) {
-            io.goodbye(dial.link, CloseReason.ADMIN, why);
-        }
-        log.info("peer {} {}", p, why);
-        p.cause = why;
-        reporter.changed(p, before);
-        shape.reshape();
+    /** The membership service changed its members, or went ({@code null}): the peers follow. */
+    public void membership(java.util.Collection<io.meshnode.api.topology.NodeRef> members) {
+        sources.members(members);
     }
 
     public void servicesChanged() {
@@ -369,7 +292,7 @@ public final class MeshEngine {
         n.bansImposed = bans.bansImposed();
         n.lagMillis = lag.lagMillis();
         n.sendsRefused = actions.refused;
-        n.readPauses = readPauses.get();
+        n.readPauses = transportEvents.readPauses();
         Security.describe(n, node.identity.publicKey(), s.transport(), node.admission.admit());
         n.warnings.addAll(plugins.warnings());
         return n;
@@ -451,78 +374,5 @@ public final class MeshEngine {
 
     public Map<String, CompletionStage<Void>> broadcast(String topic, byte[] payload) {
         return actions.broadcast(topic, payload);
-    }
-
-    /** Posts transport events to the mesh thread: the transport's event loops never run mesh code. */
-    private final class Handler implements ConnectionHandler {
-        private final Dial dial;
-
-        Handler(Dial dial) {
-            this.dial = dial;
-        }
-
-        @Override
-        public KeyPair identity() {
-            return node.identity.keyPair();
-        }
-
-        @Override
-        public boolean accept(InetSocketAddress remote) {
-            // Before any work: a banned source is closed by the transport at once.
-            return remote == null || !bans.banned(remote.getAddress());
-        }
-
-        @Override
-        public void rejected(InetSocketAddress remote, CloseReason reason, String detail) {
-            if (dial == null) {
-                clock.execute(() -> lifecycle.offence(remote, null, reason, detail));
-            }
-        }
-
-        @Override
-        public void opened(Connection c) {
-            clock.execute(() -> lifecycle.opened(c, dial));
-        }
-
-        /**
-         * Each frame is a task on the mesh thread; while a connection has {@link #PAUSE_READS_AT} frames not yet
-         * handled, its reads pause (the kernel's window then holds the sender back) until the mesh has caught up
-         * to {@link #RESUME_READS_AT}.
-         */
-        @Override
-        public void frame(Connection c, byte[] frame) {
-            AtomicInteger waiting = backlog.computeIfAbsent(c, k -> new AtomicInteger());
-            if (waiting.incrementAndGet() == PAUSE_READS_AT) {
-                c.pauseReads();
-                readPauses.incrementAndGet();
-            }
-            clock.execute(() -> {
-                try {
-                    dispatcher.frame(c, frame);
-                } finally {
-                    if (waiting.decrementAndGet() == RESUME_READS_AT) {
-                        c.resumeReads();
-                    }
-                }
-            });
-        }
-
-        @Override
-        public void writabilityChanged(Connection c, boolean writable) {
-            clock.execute(() -> {
-                Link l = io.get(c);
-                if (l != null) {
-                    l.writable(writable);
-                }
-            });
-        }
-
-        @Override
-        public void closed(Connection c, CloseReason reason, String detail) {
-            clock.execute(() -> {
-                backlog.remove(c);
-                lifecycle.closed(c, reason, detail);
-            });
-        }
     }
 }

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -39,9 +40,11 @@ import io.meshnode.api.mesh.Mesh;
 import io.meshnode.api.mesh.MeshListener;
 import io.meshnode.api.mesh.NodeDTO;
 import io.meshnode.api.mesh.PeerDTO;
+import io.meshnode.api.membership.Membership;
 import io.meshnode.api.messaging.MessageHandler;
 import io.meshnode.api.messaging.Messaging;
 import io.meshnode.api.retry.RetryPolicy;
+import io.meshnode.api.topology.NodeRef;
 import io.meshnode.api.topology.NodeRole;
 import io.meshnode.api.topology.Topology;
 import io.meshnode.api.transport.Transport;
@@ -76,14 +79,15 @@ public class MeshComponent implements Mesh, Messaging, Bans {
     private final MeshEngine engine;
     private final Whiteboard whiteboard;
     private final PeerConfigEditor editor;
-    private final Slots slots = new Slots();
     private final Providers providers;
+    private final ProviderSlots slots;
     private final StateKeeper state;
     private volatile MeshSettings settings;
     /** Set once SCR has bound the services present at start: later bindings are swaps and are reported. */
     private volatile boolean started;
     // Optional: without it the mesh runs from its configuration, only connect/disconnect say they cannot write it.
     private volatile ConfigurationAdmin configAdmin;
+    private volatile Membership membership;
 
     @Activate
     public MeshComponent(BundleContext context, @Reference(service = LoggerFactory.class) Logger log, MeshConfig config,
@@ -110,6 +114,7 @@ public class MeshComponent implements Mesh, Messaging, Bans {
                 log.info(line);
             }
         }, () -> started ? scheduler : null);
+        slots = new ProviderSlots(providers);
         engine = new MeshEngine(scheduler, log, identity, known, slots, whiteboard, () -> ThreadLocalRandom.current().nextDouble());
         editor = new PeerConfigEditor(log, gateway, engine, NodeHome.home(context), () -> configAdmin);
         Admission admission = parseAdmission(config, properties);
@@ -297,6 +302,33 @@ public class MeshComponent implements Mesh, Messaging, Bans {
         }
     }
 
+    // The peers follow an integrator's membership (membership.target pins one): read at bind and at every change
+    // of its service properties, which is how a membership announces new members.
+    @Reference(name = "membership", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+        policyOption = ReferencePolicyOption.GREEDY)
+    void bindMembership(Membership m, ServiceReference<Membership> ref) {
+        membership = m;
+        membersChanged(m, ref);
+    }
+
+    void updatedMembership(Membership m, ServiceReference<Membership> ref) {
+        membersChanged(m, ref);
+    }
+
+    void unbindMembership(Membership m) {
+        if (membership == m) {
+            membership = null;
+            gateway.post(() -> engine.membership(null));
+        }
+    }
+
+    private void membersChanged(Membership m, ServiceReference<Membership> ref) {
+        Set<NodeRef> members = ProviderSlots.members(m, ref, log);
+        if (members != null) {
+            gateway.post(() -> engine.membership(members));
+        }
+    }
+
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     void bindConfigAdmin(ConfigurationAdmin cm) {
         configAdmin = cm;
@@ -404,38 +436,5 @@ public class MeshComponent implements Mesh, Messaging, Bans {
     @Override
     public Map<String, CompletionStage<Void>> broadcast(String topic, byte[] payload) {
         return gateway.call(() -> engine.broadcast(topic, payload));
-    }
-
-    /** The bound provider of each role, as the engine reads them. */
-    private final class Slots implements Services {
-        final AtomicReference<Transport> transport = new AtomicReference<>();
-        final AtomicReference<RetryPolicy> retry = new AtomicReference<>();
-        final AtomicReference<HealthMonitor> health = new AtomicReference<>();
-        final AtomicReference<Topology> topology = new AtomicReference<>();
-
-        @Override
-        public Transport transport() {
-            return transport.get();
-        }
-
-        @Override
-        public RetryPolicy retry() {
-            return retry.get();
-        }
-
-        @Override
-        public HealthMonitor health() {
-            return health.get();
-        }
-
-        @Override
-        public Topology topology() {
-            return topology.get();
-        }
-
-        @Override
-        public String describe(Object service) {
-            return providers.describe(service);
-        }
     }
 }

@@ -1,9 +1,6 @@
 package io.meshnode.core.internal.engine;
 
 import io.meshnode.core.internal.config.KnownPeers;
-import io.meshnode.core.internal.config.MeshSettings;
-import io.meshnode.core.internal.osgi.MeshComponent;
-import io.meshnode.core.internal.security.Admission;
 import io.meshnode.core.internal.security.Identity;
 import io.meshnode.core.internal.security.Security;
 import io.meshnode.core.internal.wire.Protocol;
@@ -35,8 +32,6 @@ import io.meshnode.api.mesh.PeerDTO;
 import io.meshnode.api.mesh.PeerState;
 import io.meshnode.api.retry.RetryDecision;
 import io.meshnode.api.retry.RetryPolicy;
-import io.meshnode.api.testing.Configs;
-import io.meshnode.api.testing.RecordingLogger;
 import io.meshnode.api.topology.NodeRole;
 import io.meshnode.api.transport.CloseReason;
 import io.meshnode.api.transport.Connection;

@@ -31,7 +31,6 @@ import io.meshnode.api.topology.NodeRole;
 import io.meshnode.api.transport.CloseReason;
 import io.meshnode.api.transport.Connection;
 import io.meshnode.api.transport.ConnectionHandler;
-import io.meshnode.api.transport.Direction;
 import io.meshnode.api.transport.Listener;
 import io.meshnode.api.transport.Transport;
 import io.meshnode.core.internal.config.KnownPeers;

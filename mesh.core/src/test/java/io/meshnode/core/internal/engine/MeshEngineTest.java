@@ -2,10 +2,6 @@ package io.meshnode.core.internal.engine;
 
 import io.meshnode.core.internal.config.MeshConfig;
 import io.meshnode.core.internal.config.MeshSettings;
-import io.meshnode.core.internal.osgi.MeshComponent;
-import io.meshnode.core.internal.security.Admission;
-import io.meshnode.core.internal.security.BanList;
-import io.meshnode.core.internal.security.Identity;
 import io.meshnode.core.internal.topology.FullMeshTopology;
 import io.meshnode.core.internal.wire.Protocol;
 
@@ -41,9 +37,7 @@ import io.meshnode.api.mesh.TransitionDTO;
 import io.meshnode.api.retry.RetryDecision;
 import io.meshnode.api.retry.RetryPolicy;
 import io.meshnode.api.testing.Configs;
-import io.meshnode.api.testing.RecordingLogger;
 import io.meshnode.api.topology.NodeRole;
-import io.meshnode.api.topology.Topology;
 import io.meshnode.api.transport.CloseReason;
 import io.meshnode.api.transport.Direction;
 import io.meshnode.api.transport.Transport;

@@ -188,8 +188,14 @@ class FlowControlTest {
         }
         // The sends above reach the queue as event-loop tasks.
         await().atMost(10, SECONDS).until(() -> p.out.queuedBytes() >= 4L << 20);
-        long queued = p.out.queuedBytes();
-        CompletableFuture<Void> ping = p.out.sendControl(new byte[] {CONTROL, 1, 2, 3}).toCompletableFuture();
+        // Measured on the event loop in the same task that takes the control frame: the queue it must overtake is
+        // the one at that moment (under load the loop may have moved more data to the socket since the await).
+        long[] queuedAt = new long[1];
+        CompletableFuture<Void> ping = p.out.channel().eventLoop().submit(() -> {
+            queuedAt[0] = p.out.queuedBytes();
+            return p.out.sendControl(new byte[] {CONTROL, 1, 2, 3}).toCompletableFuture();
+        }).get(10, SECONDS);
+        long queued = queuedAt[0];
 
         p.in.resumeReads();
         int dataBefore = dataFramesBeforeControl(p);
