@@ -321,6 +321,87 @@ class SecurityIT {
         }
     }
 
+    /** A node on 127.0.111.(10 + i), an address range no other test uses. */
+    private NodeProcess node111(int i) {
+        NodeProcess n = new NodeProcess(root, "m" + i, "127.0.111." + (10 + i) + ":" + port);
+        nodes.add(n);
+        return n;
+    }
+
+    private static InetAddress source111(int i) throws IOException {
+        return InetAddress.getByName("127.0.111." + (200 + i));
+    }
+
+    @Test
+    void aPingFloodFromAnAdmittedPeerThatDoesNotReadLeavesASmallHeapNodeUpWithItsLinks() throws Exception {
+        NodeProcess target = node111(0);
+        NodeProcess other = node111(1);
+        List<NodeProcess> two = List.of(target, other);
+        for (NodeProcess n : two) {
+            n.set("mesh", "admit", "any").peers(two.toArray(new NodeProcess[0]));
+            n.set("heartbeat", "interval", "200ms").set("heartbeat", "timeout", "1s");
+        }
+        target.jvm.add("-Xmx64m"); // after the default -Xmx96m: the last one counts
+        started(two);
+        Waits.until(Duration.ofSeconds(15), () -> Links.count(two) == 1
+            && !target.logLines("connected to " + other.shortId()).isEmpty(), () -> "" + Links.between(two));
+        List<String> link = Links.connections(two);
+        List<String> before = troubles(two, 0);
+
+        // Four admitted peers (own keys, valid hellos) each send a million pings and read nothing.
+        List<Thread> flooders = new ArrayList<>();
+        List<Integer> sent = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int i = 0; i < 4; i++) {
+            InetAddress from = source111(i);
+            HostilePeer h = HostilePeer.connect(foreign, address(target), from)
+                .hello(new InetSocketAddress(from, port));
+            closeables.add(h);
+            Thread t = new Thread(() -> sent.add(h.floodPings(1_000_000)), "flood-" + i);
+            t.start();
+            flooders.add(t);
+        }
+        for (Thread t : flooders) {
+            t.join(60_000);
+        }
+        assertTrue(sent.stream().allMatch(n -> n < 1_000_000), "the node closed every flooder: " + sent);
+        Waits.until(Duration.ofSeconds(10), () -> target.logLines("too many pings").size() >= 4, target::log);
+
+        assertTrue(target.alive(), "still up");
+        assertTrue(target.stderr().isEmpty() || !target.stderr().contains("OutOfMemoryError"), target::stderr);
+        assertEquals(link, Links.connections(two), "the very same mesh link");
+        assertEquals(before, troubles(two, 0), "no heartbeat missed, no link lost");
+        // And it still answers a fresh handshake.
+        try (HostilePeer fresh = HostilePeer.connect(foreign, address(target), source111(9))) {
+            fresh.hello(new InetSocketAddress(source111(9), port));
+            assertTrue(fresh.answeredWithHello(), "a fresh handshake is answered");
+        }
+    }
+
+    @Test
+    void aSquatterClaimingAConfiguredEndpointIsRefusedAndTheRealNodeGetsItsLink() throws Exception {
+        // real listens at .10 and dials nobody; a has it configured by address only, its id never met, and is not
+        // the designated dialer of the pair (a long grace), so the squatter comes first.
+        NodeProcess real = node111(0).set("mesh", "admit", "any");
+        NodeProcess a = node111(1).set("mesh", "admit", "any").set("mesh", "dial.grace", "1h").peers(real);
+        started(List.of(real, a));
+        InetSocketAddress claimed = address(real);
+        try (HostilePeer squatter = HostilePeer.connect(foreign, address(a), source111(0))) {
+            squatter.hello(claimed);
+            String reason = squatter.refusal();
+            assertEquals("the node listening on " + real.listen + " is " + real.id() + ", not " + foreign.id, reason);
+        }
+        Waits.until(Duration.ofSeconds(10), () -> !a.logLines("connected to " + real.shortId()).isEmpty(), a::log);
+        assertTrue(a.logLines("connected to " + foreign.id.substring(0, 12)).isEmpty(), "the squatter never linked");
+        Waits.until(Duration.ofSeconds(5), () -> {
+            try {
+                return java.nio.file.Files.readString(a.home.resolve("data/peers.properties")).contains(real.id());
+            } catch (IOException e) {
+                return false;
+            }
+        }, a::log);
+        assertTrue(java.nio.file.Files.readString(a.home.resolve("data/peers.properties")).indexOf(foreign.id) < 0);
+    }
+
     /** What node {@code i} logged about losing its link to the other or the other not answering pings. */
     private static List<String> troubles(List<NodeProcess> two, int i) {
         String other = two.get(1 - i).shortId();

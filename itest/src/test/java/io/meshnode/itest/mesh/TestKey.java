@@ -79,13 +79,18 @@ final class TestKey {
         return s;
     }
 
-    /** A hello frame (without the length prefix) as a node sends it: see mesh.core Protocol. */
+    /**
+     * A hello frame (without the length prefix) as a node sends it, protocol version 2: see mesh.core Protocol
+     * ({@code 1 | u16 version | u16 minVersion | u8 role | str id | u8 addrLen | addr | u16 port | i32 frameMax
+     * | i64 capabilities | str topology}).
+     */
     static byte[] hello(String id, InetSocketAddress listen) {
         byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
         byte[] addr = listen.getAddress().getAddress();
-        return ByteBuffer.allocate(1 + 2 + 1 + 2 + idBytes.length + 1 + addr.length + 2).put((byte) 1).putShort((short) 1)
-            .put((byte) 0).putShort((short) idBytes.length).put(idBytes).put((byte) addr.length).put(addr)
-            .putShort((short) listen.getPort()).array();
+        return ByteBuffer.allocate(1 + 2 + 2 + 1 + 2 + idBytes.length + 1 + addr.length + 2 + 4 + 8 + 2).put((byte) 1)
+            .putShort((short) 2).putShort((short) 2).put((byte) 0).putShort((short) idBytes.length).put(idBytes)
+            .put((byte) addr.length).put(addr).putShort((short) listen.getPort()).putInt(1 << 20).putLong(1L)
+            .putShort((short) 0).array();
     }
 
     /** Trust is the mesh's business (key against id); the test accepts any certificate. */

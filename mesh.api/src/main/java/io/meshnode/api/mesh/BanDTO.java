@@ -8,6 +8,13 @@ public class BanDTO extends DTO {
     public String address;
     /** The node id it last claimed, {@code null} if it never got as far as a hello. */
     public String claimedId;
+    /**
+     * {@code true} if the source proved {@link #claimedId} (its TLS key derives to it); {@code false} if it only
+     * claimed it. An unban by id matches proven ids only.
+     *
+     * @since 1.4
+     */
+    public boolean idProven;
     /** Offences counted when the ban was imposed. */
     public int offences;
     /** The last offence, for example {@code PROTOCOL_ERROR: unknown frame type 99}. */

@@ -38,7 +38,7 @@ public class BanConverter implements Converter {
                 return t.empty();
             }
             StringBuilder b = new StringBuilder(t.caption()).append(" (").append(t.size()).append("):\n");
-            b.append(String.format("%-39s  %-12s  %8s  %-19s  %s", "ADDRESS", "CLAIMED-ID", "OFFENCES", "UNTIL", "LAST-OFFENCE"));
+            b.append(String.format("%-39s  %-22s  %8s  %-19s  %s", "ADDRESS", "NODE-ID", "OFFENCES", "UNTIL", "LAST-OFFENCE"));
             for (BanDTO ban : t) {
                 b.append('\n').append(line(ban));
             }
@@ -51,8 +51,10 @@ public class BanConverter implements Converter {
     }
 
     private String line(BanDTO b) {
-        String id = b.claimedId == null ? "-" : b.claimedId.substring(0, Math.min(12, b.claimedId.length()));
-        return String.format("%-39s  %-12s  %8d  %-19s  %s", b.address, id, b.offences,
+        // An id the source did not prove with its key is marked: anyone can claim anyone's id.
+        String id = b.claimedId == null ? "-" : b.claimedId.substring(0, Math.min(12, b.claimedId.length()))
+            + (b.idProven ? "" : " (claimed)");
+        return String.format("%-39s  %-22s  %8d  %-19s  %s", b.address, id, b.offences,
             TIME.format(LocalDateTime.ofInstant(Instant.ofEpochMilli(b.until), zone)), b.reason);
     }
 }

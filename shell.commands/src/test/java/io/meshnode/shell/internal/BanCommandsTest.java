@@ -50,10 +50,14 @@ class BanCommandsTest {
     void bansAreListedAsATableAndLiftedIdempotently() {
         inForce.add(ban("10.0.0.5", null));
         inForce.add(ban("10.0.0.6", "9f2c4e1ab3d07781aa00bb11cc22dd33ee44ff55"));
-        assertEquals("bans in force (2):\n"
-            + "ADDRESS                                  CLAIMED-ID    OFFENCES  UNTIL                LAST-OFFENCE\n"
-            + "10.0.0.5                                 -                    5  2023-11-14T22:23:20  HANDSHAKE_TIMEOUT: no handshake within 5s\n"
-            + "10.0.0.6                                 9f2c4e1ab3d0         5  2023-11-14T22:23:20  HANDSHAKE_TIMEOUT: no handshake within 5s",
+        BanDTO proven = ban("10.0.0.7", "0123456789abcdef0123456789abcdef01234567");
+        proven.idProven = true;
+        inForce.add(proven);
+        assertEquals("bans in force (3):\n"
+            + "ADDRESS                                  NODE-ID                 OFFENCES  UNTIL                LAST-OFFENCE\n"
+            + "10.0.0.5                                 -                              5  2023-11-14T22:23:20  HANDSHAKE_TIMEOUT: no handshake within 5s\n"
+            + "10.0.0.6                                 9f2c4e1ab3d0 (claimed)         5  2023-11-14T22:23:20  HANDSHAKE_TIMEOUT: no handshake within 5s\n"
+            + "10.0.0.7                                 0123456789ab                   5  2023-11-14T22:23:20  HANDSHAKE_TIMEOUT: no handshake within 5s",
             converter.format(commands.bans(), Converter.INSPECT, null).toString());
 
         BanTable lifted = commands.unban("10.0.0.5");
@@ -61,8 +65,8 @@ class BanCommandsTest {
         assertEquals("lifted (1):", converter.format(lifted, Converter.INSPECT, null).toString().lines().findFirst().get());
         assertEquals("no ban matches '10.0.0.5'; nothing changed",
             converter.format(commands.unban("10.0.0.5"), Converter.INSPECT, null).toString());
-        assertEquals(List.of("10.0.0.6"), commands.bans().stream().map(b -> b.address).toList());
-        assertEquals(1, commands.unban("all").size());
+        assertEquals(List.of("10.0.0.6", "10.0.0.7"), commands.bans().stream().map(b -> b.address).toList());
+        assertEquals(2, commands.unban("all").size());
         assertEquals("no bans", converter.format(commands.bans(), Converter.INSPECT, null).toString());
     }
 

@@ -21,6 +21,12 @@ public @interface MeshConfig {
     @AttributeDefinition(description = "Who may link: peers (only node ids pinned in peers as id@host:port) or any (any node that proves the key its id derives from).")
     String admit() default "peers";
 
+    @AttributeDefinition(name = "links.max", description = "The most links this node holds: a node that is not in peers (it dialed in, admitted under admit = any) is refused once the links plus the configured peers still without one reach this number.")
+    String links_max() default "256";
+
+    @AttributeDefinition(name = "links.per.address", description = "The most links of nodes that are not in peers from one source address (for IPv6, one /64). Configured peers do not count.")
+    String links_per_address() default "4";
+
     @AttributeDefinition(name = "ban.after", description = "Offences (failed or abandoned handshakes, malformed or oversized frames, refused identities) from one source address within ban.window that ban it.")
     String ban_after() default "5";
 

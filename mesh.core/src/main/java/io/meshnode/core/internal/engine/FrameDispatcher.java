@@ -22,6 +22,17 @@ import io.meshnode.core.internal.wire.ProtocolException;
  * parse, closes that connection and counts an offence against an inbound source.
  */
 final class FrameDispatcher {
+    /**
+     * The sustained rate of pings a peer may send. A peer's health monitor pings once per heartbeat interval and
+     * an operator's mesh:ping adds one now and then; the shortest interval in use anywhere (the fault tests') is
+     * 30ms, about 33 a second, and a heartbeat faster than every 10ms measures the scheduler, not the link. 100 a
+     * second leaves three times the fastest real heartbeat; a flood that threatens memory runs at tens of
+     * thousands a second and is cut within {@link #PING_BURST} pings.
+     */
+    static final int PINGS_PER_SECOND = 100;
+    /** Pings allowed at once: two seconds' worth, for pings held up behind a stall and then read together. */
+    static final int PING_BURST = 2 * PINGS_PER_SECOND;
+
     private final Scheduler clock;
     private final Logger log;
     private final LinkIo io;
@@ -62,7 +73,17 @@ final class FrameDispatcher {
             } else if (f instanceof Goodbye g) {
                 l.remoteGoodbye = g;
             } else if (f instanceof Ping p) {
-                io.sendControl(l, Protocol.pong(p)); // from the mesh thread: a wedged mesh stops looking alive
+                if (!pingAllowed(l)) {
+                    String why = "too many pings: more than " + PINGS_PER_SECOND + " a second (a burst of "
+                        + PING_BURST + ")";
+                    log.warn("{} sends {}; closing that connection", l.describe(), why);
+                    lifecycle.offence(l, CloseReason.PROTOCOL_ERROR, why);
+                    io.goodbye(l, CloseReason.PROTOCOL_ERROR, why);
+                    return;
+                }
+                // From the mesh thread: a wedged mesh stops looking alive. A control frame, within the transport's
+                // outbound.control.max: a peer that pings and does not read is closed as OVERLOADED.
+                io.sendControl(l, Protocol.pong(p));
             } else if (f instanceof Pong p) {
                 pong(l, p);
             } else if (f instanceof Frame.Unknown u) {
@@ -72,6 +93,11 @@ final class FrameDispatcher {
                 // The peer speaks a newer version: a frame of that version, not an error.
                 log.debug("skipped frame type {} from {}, which speaks protocol {}", u.type(), l.describe(), l.hello.version());
             } else if (f instanceof Data d) {
+                if (l.peer == null) {
+                    // A connection held until a dial vouches for its endpoint: nothing of it is delivered yet.
+                    log.debug("dropped a message from {}, not linked yet", l.describe());
+                    return;
+                }
                 l.peer.messagesIn++;
                 events.message(l.hello.id(), d.topic(), d.payload());
             }
@@ -81,6 +107,25 @@ final class FrameDispatcher {
             lifecycle.offence(l, CloseReason.PROTOCOL_ERROR, e.getMessage());
             l.conn.close(CloseReason.PROTOCOL_ERROR, e.getMessage());
         }
+    }
+
+    /**
+     * Takes one ping from the link's allowance: {@link #PING_BURST} at most, refilled at {@link #PINGS_PER_SECOND}
+     * (a token bucket, as gRPC's too_many_pings).
+     */
+    private boolean pingAllowed(Link l) {
+        long now = clock.now();
+        if (l.pingTokensAt == Long.MIN_VALUE) {
+            l.pingTokens = PING_BURST;
+        } else {
+            l.pingTokens = Math.min(PING_BURST, l.pingTokens + (now - l.pingTokensAt) * PINGS_PER_SECOND / 1000.0);
+        }
+        l.pingTokensAt = now;
+        if (l.pingTokens < 1) {
+            return false;
+        }
+        l.pingTokens--;
+        return true;
     }
 
     private void refused(Link l, Refuse r) {

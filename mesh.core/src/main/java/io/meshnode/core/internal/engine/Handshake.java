@@ -1,8 +1,12 @@
 package io.meshnode.core.internal.engine;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+
 import io.meshnode.api.config.ConfigValues;
 import io.meshnode.api.topology.NodeRef;
 import io.meshnode.core.internal.security.Admission;
+import io.meshnode.core.internal.security.BanList;
 import io.meshnode.core.internal.security.Security;
 import io.meshnode.core.internal.wire.Frame.Hello;
 
@@ -22,10 +26,17 @@ final class Handshake {
     record SelfLink(Peer parked) implements Decision {}
 
     /**
-     * An admitted node claims an endpoint known as another node: refuse it, and dial {@code peer} (if parked)
-     * to learn whether the node there has a new key.
+     * An admitted node claims a configured endpoint whose node is another one or not known yet: refuse it, and
+     * dial {@code peer} to learn who listens there (anyone can claim an address in its hello; only a dial to it
+     * shows who answers).
      */
     record RefuseAndProbe(String reason, Peer peer) implements Decision {}
+
+    /**
+     * The node claims a configured endpoint whose id is not known yet: hold its connection, unattached, until a
+     * dial to {@code peer} learns who listens there; then link it if it is that node, else refuse it.
+     */
+    record Verify(Peer peer, String authentication) implements Decision {}
 
     /** Link with {@code peer}; {@code created} if the table did not know it (a node that dialed in). */
     record Accept(Peer peer, boolean created, String authentication) implements Decision {}
@@ -59,6 +70,13 @@ final class Handshake {
                 return new Refuse("expected node " + p.id + " at " + ConfigValues.format(p.endpoint) + " but reached node "
                     + h.id(), null);
             }
+            if (p.id != null && !p.id.equals(h.id()) && p.configured) {
+                // Trust on first use: the endpoint stays bound to the key first met there until an operator
+                // accepts another one.
+                String at = ConfigValues.format(p.endpoint);
+                return new Refuse("expected node " + p.id + " at " + at + " (the key first met there) but reached node "
+                    + h.id() + "; if that node's key changed, accept it with mesh:connect " + h.id() + "@" + at, null);
+            }
             return admitted(p, h) ? new Accept(p, false, authentication) : notAdmitted(h);
         }
         p = table.byId(h.id());
@@ -74,12 +92,20 @@ final class Handshake {
         }
         if (p != null && p.id != null && !p.id.equals(h.id())) {
             // Anyone can claim an address in its hello; only a dial to it shows who really listens there. So an
-            // inbound node does not take over an endpoint known as another node: our next dial (at the latest
-            // after dial.grace) learns whether the node there has a new key.
+            // inbound node does not take over an endpoint known as another node: a dial learns whether the node
+            // there has a new key.
             return new RefuseAndProbe("the node listening on " + ConfigValues.format(h.listen()) + " is known as " + p.id
                 + ", not " + h.id() + "; it is dialed to learn whether its key changed", p);
         }
+        if (p != null && p.id == null) {
+            // Nor does it take a configured endpoint whose node is not known yet: a dial learns the key there first.
+            return new Verify(p, authentication);
+        }
         if (p == null) {
+            String full = overLimits(l);
+            if (full != null) {
+                return new Refuse(full, null);
+            }
             if (!plugins.links(node.self(), new NodeRef(h.id(), h.listen(), h.role()))) {
                 return new Refuse("this node does not link to " + h.id(), null);
             }
@@ -88,6 +114,40 @@ final class Handshake {
             return new Accept(created, true, authentication);
         }
         return new Accept(p, false, authentication);
+    }
+
+    /**
+     * @return why a node that is not configured finds no room ({@code links.max}, {@code links.per.address}),
+     *         or {@code null}
+     */
+    private String overLimits(Link l) {
+        Admission.Limits limits = node.admission.links();
+        InetAddress from = l.conn.remoteAddress() == null ? null : l.conn.remoteAddress().getAddress();
+        InetAddress source = from == null ? null : BanList.source(from);
+        int links = 0;
+        int kept = 0;
+        int fromSource = 0;
+        for (Peer q : table.all()) {
+            Link live = q.live();
+            if (live != null) {
+                links++;
+                InetSocketAddress r = live.conn.remoteAddress();
+                if (!q.configured && source != null && r != null && source.equals(BanList.source(r.getAddress()))) {
+                    fromSource++;
+                }
+            } else if (q.configured) {
+                kept++; // room kept for a configured peer without its link
+            }
+        }
+        if (fromSource >= limits.perAddress()) {
+            return "too many links from " + (from instanceof java.net.Inet6Address ? "the /64 of " : "") + from.getHostAddress()
+                + ": " + fromSource + " reach links.per.address " + limits.perAddress();
+        }
+        if (links + kept >= limits.max()) {
+            return "too many links: " + links + " links and " + kept + " configured peers without one reach links.max "
+                + limits.max();
+        }
+        return null;
     }
 
     /** {@code admit = peers}: only a pinned id; {@code any}: every node whose key matched its id (checked before). */

@@ -60,6 +60,9 @@ public final class Link {
     long rttCount;
     Scheduler.Task healthTimer;
     Scheduler.Task stableTimer;
+    /** The peer's ping allowance ({@link FrameDispatcher}'s token bucket) and when it was last refilled. */
+    double pingTokens;
+    long pingTokensAt = Long.MIN_VALUE;
     /** {@code false} while the transport's outbound buffer for this link is above its high-water mark. */
     boolean writable = true;
     /** Applications waiting for the link to take data again. */

@@ -72,7 +72,8 @@ final class LinkIo {
     }
 
     /**
-     * Says goodbye on every link not closing yet, each link asked to redial or not by {@code redial}.
+     * Says goodbye on every link not closing yet; with {@code redial}, the links of configured peers are dialed
+     * again at once (a node that dialed in merely claimed its endpoint: it is not ours to dial).
      *
      * @return completes when every goodbye has been written (or failed)
      */
@@ -82,7 +83,7 @@ final class LinkIo {
             if (l.closing) {
                 continue;
             }
-            if (redial) {
+            if (redial && l.peer != null && l.peer.configured) {
                 l.afterClose = Link.AfterClose.REDIAL;
             }
             goodbye(l, reason, detail);

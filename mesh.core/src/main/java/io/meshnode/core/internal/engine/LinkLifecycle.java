@@ -1,10 +1,14 @@
 package io.meshnode.core.internal.engine;
 
-import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.PublicKey;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 import org.osgi.service.log.Logger;
 
@@ -58,6 +62,7 @@ final class LinkLifecycle {
         this.bans = bans;
         this.known = known;
         this.reshape = reshape;
+        known.onFailure(e -> log.warn("cannot save the ids learned from configured peers: {}", e.getMessage()));
     }
 
     void opened(Connection c, Dial dial) {
@@ -111,11 +116,97 @@ final class LinkLifecycle {
             }
         } else if (d instanceof Handshake.RefuseAndProbe r) {
             io.refuse(l, r.reason());
-            if (r.peer().phase.shown() == PeerState.PARKED) {
-                planner.revive(r.peer(), "a node claiming its endpoint dialed in");
-            }
+            probe(r.peer());
+        } else if (d instanceof Handshake.Verify v) {
+            hold(l, h, v);
         } else if (d instanceof Handshake.Accept a) {
             accept(l, h, a);
+        }
+    }
+
+    /** An inbound connection waiting for a dial to vouch for the endpoint its hello claims. */
+    private record Held(Link link, Hello hello, String authentication, Scheduler.Task timeout) {}
+
+    /** How long an inbound connection waits for the dial that checks its claimed endpoint. */
+    static final long HOLD_MILLIS = 15_000;
+
+    /** Held inbound connections by the configured peer whose endpoint they claim. */
+    private final Map<Peer, List<Held>> held = new IdentityHashMap<>();
+
+    /**
+     * Holds an inbound connection that claims a configured endpoint whose id is not known, and dials that
+     * endpoint: the hello it gets there decides ({@link #vouch}). Until then nothing the connection sends is
+     * delivered (its pings are answered, so its side does not give up).
+     */
+    private void hold(Link l, Hello h, Handshake.Verify v) {
+        Peer p = v.peer();
+        l.hello = h;
+        log.info("{} claims to be the node at {}, whose id is not known yet: dialing it to check before linking",
+            l.describe(), ConfigValues.format(p.endpoint));
+        Scheduler.Task timeout = clock.schedule(() -> {
+            List<Held> waiting = held.get(p);
+            if (waiting != null && waiting.removeIf(w -> w.link() == l)) {
+                if (waiting.isEmpty()) {
+                    held.remove(p);
+                }
+                io.refuse(l, "the node listening on " + ConfigValues.format(p.endpoint) + " could not be reached to check"
+                    + " that it is " + h.id());
+            }
+        }, HOLD_MILLIS);
+        held.computeIfAbsent(p, k -> new ArrayList<>()).add(new Held(l, h, v.authentication(), timeout));
+        probe(p);
+    }
+
+    /** Our dial reached {@code p}: the connections held for its endpoint are linked if they are that node, else refused. */
+    private void vouch(Peer p) {
+        List<Held> waiting = held.remove(p);
+        if (waiting == null) {
+            return;
+        }
+        for (Held w : waiting) {
+            w.timeout().cancel();
+            if (w.link().closing || !w.link().conn.isOpen()) {
+                continue;
+            }
+            if (w.hello().id().equals(p.id)) {
+                accept(w.link(), w.hello(), new Handshake.Accept(p, false, w.authentication()));
+            } else {
+                io.refuse(w.link(), "the node listening on " + ConfigValues.format(p.endpoint) + " is " + p.id + ", not "
+                    + w.hello().id());
+            }
+        }
+    }
+
+    private void unhold(Link l) {
+        for (var it = held.values().iterator(); it.hasNext();) {
+            List<Held> waiting = it.next();
+            waiting.removeIf(w -> {
+                if (w.link() == l) {
+                    w.timeout().cancel();
+                    return true;
+                }
+                return false;
+            });
+            if (waiting.isEmpty()) {
+                it.remove();
+            }
+        }
+    }
+
+    /**
+     * Keeps the refusal's promise: a configured endpoint that a node dialed in to claim is dialed now, so that
+     * the node really listening there gets its link, unless a dial is under way or due after a failure (a
+     * claimer cannot hurry a peer's backoff).
+     */
+    private void probe(Peer p) {
+        if (!p.configured || p.live() != null || p.dial() != null || !table.contains(p)) {
+            return;
+        }
+        if (p.phase.shown() == PeerState.PARKED) {
+            planner.revive(p, "a node claiming its endpoint dialed in");
+        } else if (!(p.phase instanceof Phase.Scheduled) || p.failures == 0) {
+            p.cause = "a node claiming its endpoint dialed in: dialing it to learn its key";
+            planner.redialNow(p);
         }
     }
 
@@ -158,6 +249,9 @@ final class LinkLifecycle {
         l.connectedAt = clock.now();
         l.handshakeMicros = (clock.nanoTime() - l.handshakeStartedNanos) / 1_000;
         adopt(l);
+        if (l.dial != null) {
+            vouch(p);
+        }
         if (learned) {
             reshape.run();
         }
@@ -198,6 +292,9 @@ final class LinkLifecycle {
         }
         l.closing = true;
         l.cancelTimers();
+        if (!held.isEmpty()) {
+            unhold(l);
+        }
         if (Security.isOffence(reason)) {
             offence(l, reason, detail);
         } else if (l.hello == null && (reason == CloseReason.REMOTE_CLOSED || reason == CloseReason.IO_ERROR)) {
@@ -271,14 +368,41 @@ final class LinkLifecycle {
             return;
         }
         l.offended = true;
-        offence(l.conn.remoteAddress(), l.hello != null ? l.hello.id() : l.claimedId, reason, detail);
+        String id = l.hello != null ? l.hello.id() : l.claimedId;
+        PublicKey key = l.conn.peerKey();
+        boolean proven = false;
+        if (key != null) {
+            // What the TLS handshake proved is the key's own id, whatever the hello claimed.
+            id = Identity.idOf(key);
+            proven = true;
+        }
+        // The hello has been judged once it arrived (claimedId is set before the decision).
+        offence(l.conn.remoteAddress(), id, proven, l.claimedId != null, reason, detail);
     }
 
+    /**
+     * Counts an offence of a source that did not complete TLS (from the transport): nothing proven or judged.
+     */
     void offence(InetSocketAddress remote, String claimedId, CloseReason reason, String detail) {
+        offence(remote, claimedId, false, false, reason, detail);
+    }
+
+    /**
+     * @param judged whether the connection's hello was decided: until then an offence from the address of a
+     *            configured or pinned peer is not counted, so that someone sharing that address (a NAT, a host)
+     *            cannot get the peer banned with garbage or abandoned handshakes
+     */
+    private void offence(InetSocketAddress remote, String id, boolean proven, boolean judged, CloseReason reason,
+        String detail) {
         if (remote == null || remote.getAddress() == null) {
             return;
         }
-        BanDTO ban = bans.offence(remote.getAddress(), claimedId, reason + ": " + detail);
+        if (!judged && isPeerAddress(remote.getAddress())) {
+            log.debug("not counted against {}, the address of a configured peer, before its key was judged: {} {}",
+                remote.getAddress().getHostAddress(), reason, detail);
+            return;
+        }
+        BanDTO ban = bans.offence(remote.getAddress(), id, proven, reason + ": " + detail);
         if (ban != null) {
             log.warn("banning {} until {} after {} offences within {} (last: {}); mesh:unban {} lifts it", ban.address,
                 Instant.ofEpochMilli(ban.until), ban.offences, ConfigValues.format(node.admission.bans().window()),
@@ -286,13 +410,22 @@ final class LinkLifecycle {
         }
     }
 
-    private void learn(Peer p) {
-        try {
-            if (known.learn(ConfigValues.format(p.endpoint), p.id)) {
-                known.save();
+    private boolean isPeerAddress(InetAddress address) {
+        for (Peer p : table.all()) {
+            if ((p.configured || p.pinned) && address.equals(p.endpoint.getAddress())) {
+                return true;
             }
-        } catch (IOException e) {
-            log.warn("cannot remember the id of {}: {}", p, e.getMessage());
+        }
+        return false;
+    }
+
+    /**
+     * Remembers the id of a configured endpoint (only those: a node that dials in claims its endpoint, and
+     * remembering claims would let anyone grow the file). The file is written off the mesh thread.
+     */
+    private void learn(Peer p) {
+        if (p.configured && known.learn(ConfigValues.format(p.endpoint), p.id)) {
+            known.save();
         }
     }
 }

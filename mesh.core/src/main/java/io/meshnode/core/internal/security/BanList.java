@@ -2,6 +2,7 @@ package io.meshnode.core.internal.security;
 
 import io.meshnode.core.internal.engine.Scheduler;
 
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -22,8 +23,13 @@ import io.meshnode.core.internal.config.SavedState;
 
 /**
  * Offences counted per source address and the bans they lead to: {@code after} offences within
- * {@code window} ban the address for {@code time}. Thread-safe: the transport asks {@link #banned} on
- * its I/O threads for every accepted connection, the mesh thread records offences.
+ * {@code window} ban the address for {@code time}. An IPv6 source counts by its /64 (one host is usually
+ * given a whole /64, so single addresses would let it evade every ban). Thread-safe: the transport asks
+ * {@link #banned} on its I/O threads for every accepted connection, the mesh thread records offences.
+ * <p>
+ * A ban remembers the node id its source used: <em>proven</em> when its TLS key derives to that id, else
+ * only <em>claimed</em>. An operator lifting a ban by id matches proven ids only, so that an attacker who
+ * claims a legitimate node's id cannot get its ban lifted by {@code mesh:unban <that id>}.
  */
 public final class BanList {
 
@@ -35,6 +41,7 @@ public final class BanList {
     private static final class Record {
         final Deque<Long> offences = new ArrayDeque<>();
         String claimedId;
+        boolean proven;
         String reason;
         boolean banned;
         long bannedUntil; // monotonic
@@ -58,23 +65,42 @@ public final class BanList {
 
     /** @return {@code true} while the address is banned */
     public synchronized boolean banned(InetAddress address) {
-        Record r = records.get(address);
+        Record r = records.get(source(address));
         return r != null && r.banned && r.bannedUntil - clock.now() > 0;
+    }
+
+    /**
+     * The key bans and offences are counted under: the address itself for IPv4, its /64 for IPv6.
+     */
+    public static InetAddress source(InetAddress address) {
+        if (address instanceof Inet6Address && !address.isLoopbackAddress()) {
+            byte[] b = address.getAddress();
+            java.util.Arrays.fill(b, 8, 16, (byte) 0);
+            try {
+                return InetAddress.getByAddress(b);
+            } catch (UnknownHostException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return address;
     }
 
     /**
      * Counts one offence.
      *
-     * @param claimedId the node id the source claimed, {@code null} if none
+     * @param id the node id the source used, {@code null} if none
+     * @param proven whether its TLS key derives to {@code id}; otherwise the id is only claimed
      * @return the new ban if this offence imposed one, otherwise {@code null}
      */
-    public synchronized BanDTO offence(InetAddress address, String claimedId, String reason) {
+    public synchronized BanDTO offence(InetAddress address, String id, boolean proven, String reason) {
         offencesCounted++;
         long now = clock.now();
         expire(now);
-        Record r = records.computeIfAbsent(address, a -> new Record());
-        if (claimedId != null) {
-            r.claimedId = claimedId;
+        Record r = records.computeIfAbsent(source(address), a -> new Record());
+        if (id != null && (proven || !r.proven)) {
+            // A proven id is not overwritten by a later claim.
+            r.claimedId = id;
+            r.proven = proven;
         }
         r.reason = reason;
         if (r.banned) {
@@ -123,14 +149,16 @@ public final class BanList {
     /**
      * Lifts matching bans and forgets their offences.
      *
-     * @param ref an address (a port is ignored), a node id or a 4+ character prefix of one, or {@code all}
+     * @param ref an address (a port is ignored; an IPv6 address names its /64), a node id or a 4+ character
+     *            prefix of one (proven ids only), or {@code all}
      */
     public synchronized List<BanDTO> unban(String ref) {
         String r = ref == null ? "" : ref.trim().toLowerCase(Locale.ROOT);
         if (r.isEmpty()) {
             throw new IllegalArgumentException("name a ban by address, node id (prefix of 4+ characters) or 'all'");
         }
-        InetAddress address = address(r);
+        InetAddress literal = address(r);
+        InetAddress address = literal == null ? null : source(literal);
         if (address == null && !r.equals("all") && !r.matches("[0-9a-f]{4,40}")) {
             throw new IllegalArgumentException("'" + ref + "' is neither an address nor a node id (prefix)"
                 + " — give e.g. 10.0.0.5, 10.0.0.5:7800, a node id or 'all'");
@@ -142,7 +170,7 @@ public final class BanList {
             Map.Entry<InetAddress, Record> e = it.next();
             Record rec = e.getValue();
             boolean match = r.equals("all") || e.getKey().equals(address)
-                || address == null && rec.claimedId != null && rec.claimedId.startsWith(r);
+                || address == null && rec.proven && rec.claimedId != null && rec.claimedId.startsWith(r);
             if (match) {
                 if (rec.banned) {
                     lifted.add(dto(e.getKey(), rec, now));
@@ -193,6 +221,7 @@ public final class BanList {
         d.address = ConfigValues.format(new InetSocketAddress(address, 0)).replaceFirst(":0$", "")
             .replaceFirst("^\\[(.*)]$", "$1");
         d.claimedId = r.claimedId;
+        d.idProven = r.proven;
         d.offences = r.offencesAtBan;
         d.reason = r.reason;
         d.since = r.bannedAtWall;

@@ -46,8 +46,24 @@ class TestNode implements Services, Events {
         this.name = name;
         this.listen = ConfigValues.parseEndpoint(listen);
         this.identity = Identity.loadOrCreate(dir.resolve(name));
-        this.known = new KnownPeers(dir.resolve(name + ".peers"));
+        this.known = new KnownPeers(dir.resolve(name + ".peers"), Runnable::run); // written at once in virtual time
         this.transport = net.transport();
+    }
+
+    /** A retry policy that retries every {@code millis}, never gives up, and calls a link stable after a second. */
+    static RetryPolicy retryEvery(long millis) {
+        return new RetryPolicy() {
+            @Override
+            public io.meshnode.api.retry.RetryDecision next(io.meshnode.api.topology.NodeRole role, int failures,
+                java.time.Duration previous) {
+                return io.meshnode.api.retry.RetryDecision.retryAfter(java.time.Duration.ofMillis(millis));
+            }
+
+            @Override
+            public java.time.Duration stableAfter() {
+                return java.time.Duration.ofSeconds(1);
+            }
+        };
     }
 
     /** Creates the engine and starts it with {@code cfg} (keys of etc/meshnode.mesh.cfg; listen is this node's). */

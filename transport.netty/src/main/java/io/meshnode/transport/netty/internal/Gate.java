@@ -6,15 +6,30 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Caps the inbound connections that have not completed their handshake yet (TLS and hello), per source
- * address and overall, so that a flood of connections from one address or many cannot exhaust the node
+ * address (an IPv6 /64) and overall, so that a flood of connections from one address or many cannot exhaust the node
  * before any of them has proven anything. Thread-safe; called on the I/O threads.
  */
 final class Gate {
     private final ConcurrentHashMap<InetAddress, AtomicInteger> perAddress = new ConcurrentHashMap<>();
     private final AtomicInteger total = new AtomicInteger();
 
+    /** The key the per-address cap counts under: the address for IPv4, its /64 for IPv6 (one host's usual share). */
+    static InetAddress source(InetAddress address) {
+        if (!(address instanceof java.net.Inet6Address) || address.isLoopbackAddress()) {
+            return address;
+        }
+        byte[] prefix = java.util.Arrays.copyOf(address.getAddress(), 16);
+        java.util.Arrays.fill(prefix, 8, 16, (byte) 0);
+        try {
+            return InetAddress.getByAddress(prefix);
+        } catch (java.net.UnknownHostException e) {
+            return address;
+        }
+    }
+
     /** @return {@code true} if the connection may proceed; it must then {@link #leave} exactly once */
-    boolean enter(InetAddress address, int maxTotal, int maxPerAddress) {
+    boolean enter(InetAddress remote, int maxTotal, int maxPerAddress) {
+        InetAddress address = source(remote);
         if (total.incrementAndGet() > maxTotal) {
             total.decrementAndGet();
             return false;
@@ -34,7 +49,8 @@ final class Gate {
         return admitted[0];
     }
 
-    void leave(InetAddress address) {
+    void leave(InetAddress remote) {
+        InetAddress address = source(remote);
         total.decrementAndGet();
         perAddress.computeIfPresent(address, (a, c) -> c.decrementAndGet() <= 0 ? null : c);
     }

@@ -75,11 +75,15 @@ final class NettyConnection implements Connection {
     private final CompletableFuture<Connection> dial;
     private final FrameDecoder decoder;
     private final AtomicReference<Closing> closing = new AtomicReference<>();
-    /** PENDING until the owner calls established() or the handshake timer fires, whichever is first. */
+    /**
+     * PENDING until the first complete frame arrives (ARRIVED: the timer stops, so the owner's own slowness in
+     * handling it is never the peer's timeout) or the handshake timer fires; ESTABLISHED once the owner says so.
+     */
     private final AtomicInteger handshake = new AtomicInteger(PENDING);
     private static final int PENDING = 0;
     private static final int ESTABLISHED = 1;
     private static final int EXPIRED = 2;
+    private static final int ARRIVED = 3;
     private volatile ScheduledFuture<?> handshakeTimer;
     private volatile InetSocketAddress remote;
     private volatile InetSocketAddress local;
@@ -376,12 +380,16 @@ final class NettyConnection implements Connection {
 
     @Override
     public void established() {
-        if (handshake.compareAndSet(PENDING, ESTABLISHED)) {
+        if (handshake.compareAndSet(PENDING, ESTABLISHED) || handshake.compareAndSet(ARRIVED, ESTABLISHED)) {
             releaseGate(channel);
-            ScheduledFuture<?> timer = handshakeTimer;
-            if (timer != null) {
-                timer.cancel(false);
-            }
+            stopHandshakeTimer();
+        }
+    }
+
+    private void stopHandshakeTimer() {
+        ScheduledFuture<?> timer = handshakeTimer;
+        if (timer != null) {
+            timer.cancel(false);
         }
     }
 
@@ -573,6 +581,10 @@ final class NettyConnection implements Connection {
                 buf.release();
             }
             if (closing.get() == null) {
+                if (handshake.compareAndSet(PENDING, ARRIVED)) {
+                    // The peer's first frame (its hello) is here within the timeout: the rest is this node's work.
+                    stopHandshakeTimer();
+                }
                 handler.frame(NettyConnection.this, frame);
             }
         }

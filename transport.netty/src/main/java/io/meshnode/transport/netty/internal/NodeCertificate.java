@@ -30,10 +30,14 @@ final class NodeCertificate {
 
     private NodeCertificate() {}
 
+    /** id-Ed448 (RFC 8410): 1.3.101.113; only for tests that present a key the mesh must refuse. */
+    private static final byte[] ED448 = {0x06, 0x03, 0x2B, 0x65, 0x71};
+
     static X509Certificate create(KeyPair keys) throws GeneralSecurityException {
         byte[] spki = keys.getPublic().getEncoded();
         byte[] hash = MessageDigest.getInstance("SHA-256").digest(spki);
-        byte[] algorithm = der(0x30, ED25519);
+        boolean ed448 = !Tls.isEd25519(keys.getPublic());
+        byte[] algorithm = der(0x30, ed448 ? ED448 : ED25519);
         byte[] name = der(0x30, der(0x31, der(0x30, COMMON_NAME,
             der(0x0C, ("meshnode " + HexFormat.of().formatHex(hash, 0, 20)).getBytes(StandardCharsets.UTF_8)))));
         byte[] tbs = der(0x30,
@@ -44,7 +48,7 @@ final class NodeCertificate {
             der(0x30, der(0x17, ascii(NOT_BEFORE)), der(0x18, ascii(NOT_AFTER))),
             name,
             spki);
-        Signature signer = Signature.getInstance("Ed25519");
+        Signature signer = Signature.getInstance(ed448 ? "Ed448" : "Ed25519");
         signer.initSign(keys.getPrivate());
         signer.update(tbs);
         byte[] signature = signer.sign();

@@ -8,6 +8,7 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.EdECPublicKey;
 
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
@@ -20,7 +21,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * TLS 1.3 with mutual authentication on the JDK provider. Each side presents a self-signed certificate
- * for its node key; any single Ed25519 certificate is accepted here, because trust is not decided by
+ * for its node key; any single Ed25519 certificate is accepted here (and only Ed25519: Ed448 is refused), because trust is not decided by
  * certificates: the TLS handshake proves that the peer holds the private key of the certificate it
  * presented (CertificateVerify), and the mesh then checks that this key derives to the node id the
  * peer claims and that the id is admitted. There is no hostname verification: nodes are addressed by
@@ -109,6 +110,11 @@ final class Tls {
         return session.getPeerCertificates()[0].getPublicKey();
     }
 
+    /** @return whether {@code key} is an Ed25519 key (not merely EdDSA: Ed448 is EdDSA too) */
+    static boolean isEd25519(PublicKey key) {
+        return key instanceof EdECPublicKey ed && "Ed25519".equalsIgnoreCase(ed.getParams().getName());
+    }
+
     static boolean isNodeKey(String algorithm) {
         return "EdDSA".equalsIgnoreCase(algorithm) || "Ed25519".equalsIgnoreCase(algorithm);
     }
@@ -185,8 +191,11 @@ final class Tls {
                 throw new CertificateException("expected one self-signed node certificate, got "
                     + (chain == null ? 0 : chain.length));
             }
-            if (!isNodeKey(chain[0].getPublicKey().getAlgorithm())) {
-                throw new CertificateException("node keys are Ed25519, not " + chain[0].getPublicKey().getAlgorithm());
+            PublicKey key = chain[0].getPublicKey();
+            if (!isEd25519(key)) {
+                // EdDSA covers Ed448 too, but node ids derive from Ed25519 keys only.
+                throw new CertificateException("node keys are Ed25519, not " + (key instanceof EdECPublicKey ed
+                    ? ed.getParams().getName() : key.getAlgorithm()));
             }
         }
 

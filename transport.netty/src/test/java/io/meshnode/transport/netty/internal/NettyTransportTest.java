@@ -250,6 +250,23 @@ class NettyTransportTest {
         assertFalse(establishing.closedFuture(kept[1]).isDone());
     }
 
+    @Test
+    void theHandshakeTimerStopsWhenTheFirstFrameArrivesNotWhenTheOwnerHasHandledIt() throws Exception {
+        NettyTransport server = transport(Map.of("handshake.timeout", "200ms"));
+        NettyTransport client = transport(Map.of());
+        Recorder slowOwner = new Recorder(false); // never calls established(): a mesh thread far behind
+        Recorder clientEvents = new Recorder(true);
+        Listener listener = server.listen(ANY_PORT, slowOwner);
+        Connection[] c = pair(client, clientEvents, listener, slowOwner);
+        c[0].send(new byte[] {1}).toCompletableFuture().get(5, SECONDS); // the hello, at once
+        assertArrayEquals(new byte[] {1}, slowOwner.nextFrame(c[1]));
+        Thread.sleep(600);
+        assertTrue(c[1].isOpen(), "the hello came in time: this node's slowness is not the peer's timeout");
+        assertFalse(slowOwner.closedFuture(c[1]).isDone());
+        c[1].established();
+        assertTrue(c[1].isOpen());
+    }
+
     @ParameterizedTest(name = "epoll={0}")
     @ValueSource(booleans = {true, false})
     void connectToClosedPortFails(boolean epoll) throws Exception {

@@ -100,6 +100,23 @@ class TlsTest {
     }
 
     @Test
+    void aNodeThatPresentsAnEd448KeyIsRefusedAtTheTlsHandshake() throws Exception {
+        NettyTransport server = transport(Map.of());
+        NettyTransport client = transport(Map.of());
+        Recorder serverEvents = new Recorder(true);
+        Recorder clientEvents = new Recorder(true);
+        // EdDSA, but not the Ed25519 that node ids derive from.
+        clientEvents.keys = java.security.KeyPairGenerator.getInstance("Ed448").generateKeyPair();
+        Listener listener = server.listen(ANY_PORT, serverEvents);
+        // In TLS 1.3 the client finishes before the server has checked its certificate: the server closes then.
+        client.connect(listener.address(), ANY_PORT, clientEvents);
+        waitFor(() -> !serverEvents.rejected.isEmpty());
+        assertTrue(serverEvents.opened.isEmpty(), "never opened");
+        assertTrue(serverEvents.rejected.get(0).startsWith("PROTOCOL_ERROR TLS handshake failed")
+            && serverEvents.rejected.get(0).contains("node keys are Ed25519, not Ed448"), serverEvents.rejected::toString);
+    }
+
+    @Test
     void theWarmUpHandshakeCompletes() throws Exception {
         // The warm-up must really handshake, or it warms nothing.
         assertTrue(Tls.warmUp());
