@@ -39,8 +39,8 @@ public record SavedState(long savedAt, Map<String, SavedPeer> peers, List<SavedB
      * @param remainingMillis how long the ban had to run when saved, 0 if the address was not banned
      * @param offenceAges how long ago each offence within the window was, when saved
      */
-    public record SavedBan(String address, String claimedId, String reason, long remainingMillis, long bannedAtWall,
-        int offencesAtBan, long[] offenceAges) {}
+    public record SavedBan(String address, String claimedId, boolean proven, String reason, long remainingMillis,
+        long bannedAtWall, int offencesAtBan, long[] offenceAges) {}
 
     public byte[] encode() {
         Properties p = new Properties();
@@ -61,6 +61,7 @@ public record SavedState(long savedAt, Map<String, SavedPeer> peers, List<SavedB
             String k = "ban." + b.address() + ".";
             if (b.claimedId() != null) {
                 p.setProperty(k + "claimedId", b.claimedId());
+                p.setProperty(k + "proven", Boolean.toString(b.proven()));
             }
             p.setProperty(k + "reason", b.reason() == null ? "" : b.reason());
             p.setProperty(k + "remaining", Long.toString(b.remainingMillis()));
@@ -107,7 +108,8 @@ public record SavedState(long savedAt, Map<String, SavedPeer> peers, List<SavedB
         }
         for (String a : banKeys) {
             String k = "ban." + a + ".";
-            bans.add(new SavedBan(a, p.getProperty(k + "claimedId"), p.getProperty(k + "reason", ""),
+            bans.add(new SavedBan(a, p.getProperty(k + "claimedId"), Boolean.parseBoolean(p.getProperty(k + "proven")),
+                p.getProperty(k + "reason", ""),
                 number(p, k + "remaining"), number(p, k + "bannedAt"), (int) number(p, k + "offencesAtBan"),
                 numbers(p.getProperty(k + "offenceAges", ""))));
         }

@@ -234,7 +234,7 @@ public final class BanList {
         long now = clock.now();
         expire(now);
         List<SavedState.SavedBan> out = new ArrayList<>();
-        records.forEach((a, r) -> out.add(new SavedState.SavedBan(a.getHostAddress(), r.claimedId, r.reason,
+        records.forEach((a, r) -> out.add(new SavedState.SavedBan(a.getHostAddress(), r.claimedId, r.proven, r.reason,
             r.banned ? Math.max(0, r.bannedUntil - now) : 0, r.bannedAtWall, r.offencesAtBan,
             r.offences.stream().mapToLong(t -> now - t).toArray())));
         return out;
@@ -255,6 +255,7 @@ public final class BanList {
             }
             Record r = new Record();
             r.claimedId = b.claimedId();
+            r.proven = b.proven();
             r.reason = b.reason();
             r.offencesAtBan = b.offencesAtBan();
             r.bannedAtWall = b.bannedAtWall();

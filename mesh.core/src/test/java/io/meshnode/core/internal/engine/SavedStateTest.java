@@ -83,9 +83,9 @@ class SavedStateTest {
         BanList bans = new BanList(clock);
         InetAddress bad = InetAddress.getByName("10.0.0.5");
         for (int i = 0; i < 5; i++) {
-            bans.offence(bad, null, "PROTOCOL_ERROR: garbage");
+            bans.offence(bad, null, false, "PROTOCOL_ERROR: garbage");
         }
-        bans.offence(InetAddress.getByName("10.0.0.6"), "ab".repeat(20), "REFUSED: not admitted");
+        bans.offence(InetAddress.getByName("10.0.0.6"), "ab".repeat(20), true, "REFUSED: not admitted");
         SavedState s = SavedState.decode(new String(new SavedState(clock.wallClock(), java.util.Map.of(), bans.save())
             .encode(), StandardCharsets.ISO_8859_1));
         BanList next = new BanList(clock);
