@@ -9,6 +9,9 @@ public @interface MeshConfig {
     @AttributeDefinition(description = "host:port this node listens on and dials from. Each node on one machine needs its own address, e.g. 127.0.0.2:7800.")
     String listen() default "127.0.0.1:7800";
 
+    @AttributeDefinition(description = "host:port announced to peers as the address to dial this node at; empty: the listen address. Needed when listen is a wildcard (0.0.0.0, [::]) or behind NAT or a container's port mapping.")
+    String advertise() default "";
+
     @AttributeDefinition(description = "masternode or fullnode.")
     String role() default "masternode";
 

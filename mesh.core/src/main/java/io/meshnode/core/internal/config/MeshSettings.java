@@ -13,7 +13,13 @@ import io.meshnode.api.config.ConfigValues;
 import io.meshnode.api.topology.NodeRole;
 
 /** The validated contents of {@code etc/meshnode.mesh.cfg}. */
-public record MeshSettings(InetSocketAddress listen, NodeRole role, List<PeerSpec> peers, Duration dialGrace) {
+public record MeshSettings(InetSocketAddress listen, NodeRole role, List<PeerSpec> peers, Duration dialGrace,
+    InetSocketAddress advertise) {
+
+    /** Settings that announce the listen address itself. */
+    public MeshSettings(InetSocketAddress listen, NodeRole role, List<PeerSpec> peers, Duration dialGrace) {
+        this(listen, role, peers, dialGrace, null);
+    }
 
     /** One configured peer: its listen endpoint and, when pinned ({@code id@host:port}), its node id. */
     public record PeerSpec(String id, InetSocketAddress endpoint) {}
@@ -22,6 +28,14 @@ public record MeshSettings(InetSocketAddress listen, NodeRole role, List<PeerSpe
 
     public static MeshSettings parse(MeshConfig c, ConfigValues v) {
         InetSocketAddress listen = v.endpoint("listen", c.listen());
+        InetSocketAddress advertise = c.advertise().isBlank() ? null : v.endpoint("advertise", c.advertise());
+        if (advertise == null && listen.getAddress().isAnyLocalAddress()) {
+            throw v.invalid("listen", c.listen(), "a wildcard address is no address to dial: set advertise = host:port,"
+                + " the address peers reach this node at");
+        }
+        if (advertise != null && (advertise.getAddress().isAnyLocalAddress() || advertise.getPort() == 0)) {
+            throw v.invalid("advertise", c.advertise(), "peers need a concrete address and port to dial");
+        }
         NodeRole role;
         try {
             role = NodeRole.parse(c.role());
@@ -47,7 +61,7 @@ public record MeshSettings(InetSocketAddress listen, NodeRole role, List<PeerSpe
             }
         }
         return new MeshSettings(listen, role, List.copyOf(new ArrayList<>(peers.values())),
-            v.duration("dial.grace", c.dial_grace()));
+            v.duration("dial.grace", c.dial_grace()), advertise);
     }
 
     /**

@@ -245,7 +245,11 @@ final class DialPlanner {
         InetSocketAddress local = listen.getAddress().isAnyLocalAddress() ? null : new InetSocketAddress(listen.getAddress(), 0);
         CompletionStage<Connection> connecting;
         try {
-            connecting = t.connect(p.endpoint, local, handlers.apply(dial));
+            // A peer given by host name is looked up at every dial, so a peer that moved is found again.
+            InetSocketAddress target = new InetSocketAddress(p.endpoint.getHostString(), p.endpoint.getPort());
+            connecting = target.isUnresolved()
+                ? CompletableFuture.failedFuture(new java.net.UnknownHostException(p.endpoint.getHostString() + " does not resolve"))
+                : t.connect(target, local, handlers.apply(dial));
         } catch (RuntimeException e) {
             connecting = CompletableFuture.failedFuture(e);
         }

@@ -35,6 +35,9 @@ final class NodeState {
 
     /** @return the address peers dial: the bound listener's, or the configured one before it is bound */
     InetSocketAddress advertised() {
+        if (settings.advertise() != null) {
+            return settings.advertise();
+        }
         return listener != null ? listener.address() : settings.listen();
     }
 

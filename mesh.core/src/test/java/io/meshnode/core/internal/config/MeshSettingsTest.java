@@ -56,4 +56,14 @@ class MeshSettingsTest {
         assertThrows(ConfigException.class, () -> parse("listen", "nowhere"));
         assertThrows(ConfigException.class, () -> parse("dial.grace", "10"));
     }
+
+    @Test
+    void aWildcardListenNeedsAnAdvertisedAddress() {
+        ConfigException e = assertThrows(ConfigException.class, () -> parse("listen", "0.0.0.0:7800"));
+        assertTrue(e.getMessage().contains("set advertise = host:port"), e.getMessage());
+        MeshSettings s = parse("listen", "0.0.0.0:7800", "advertise", "10.1.2.3:7800");
+        assertEquals(ConfigValues.parseEndpoint("10.1.2.3:7800"), s.advertise());
+        assertThrows(ConfigException.class, () -> parse("listen", "127.0.0.2:7800", "advertise", "0.0.0.0:7800"));
+        assertNull(parse().advertise(), "empty: the listen address");
+    }
 }

@@ -107,4 +107,16 @@ class NegotiationTest {
         assertEquals(1, b.messages.size());
         assertTrue(a.engine.bans().isEmpty() && b.engine.bans().isEmpty());
     }
+
+    @Test
+    void theHelloAnnouncesTheAdvertisedAddress() throws Exception {
+        TestNode b = node("b", "127.0.0.3:7800", "", Protocol.MIN_VERSION, Protocol.VERSION);
+        TestNode a = new TestNode(clock, net, dir, "a", "127.0.0.2:7800");
+        a.retry = b.retry;
+        a.start(map("peers", "127.0.0.3:7800", "dial.grace", "50ms", "admit", "any", "advertise", "127.0.5.5:7800"), false);
+        clock.advance(500);
+        assertEquals("127.0.5.5:7800", a.engine.node().listen);
+        assertEquals(PeerState.CONNECTED, a.engine.peer("127.0.0.3:7800").state);
+        assertEquals(PeerState.CONNECTED, b.engine.peer("127.0.5.5:7800").state, "b knows a by its advertised address");
+    }
 }
