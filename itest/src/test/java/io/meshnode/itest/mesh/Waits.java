@@ -25,30 +25,15 @@ public final class Waits {
      * @return how long it took
      */
     public static Duration until(Duration timeout, Duration every, BooleanSupplier condition, Supplier<?> describe) {
-        long start = System.nanoTime();
-        long deadline = start + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + timeout + ": " + describe.get());
-            }
-            LockSupport.parkNanos(every.toNanos());
-        }
-        return Duration.ofNanos(System.nanoTime() - start);
+        return io.meshnode.itest.Await.until(timeout, every, condition, describe);
     }
 
-    /** Fails if the condition ever turns false during the whole period. */
     static void during(Duration period, BooleanSupplier condition, Supplier<?> describe) {
         during(period, OFTEN, condition, describe);
     }
 
     /** Fails at the first check, every {@code every}, that finds the condition false during the period. */
     public static void during(Duration period, Duration every, BooleanSupplier condition, Supplier<?> describe) {
-        long deadline = System.nanoTime() + period.toNanos();
-        do {
-            if (!condition.getAsBoolean()) {
-                throw new AssertionError(String.valueOf(describe.get()));
-            }
-            LockSupport.parkNanos(every.toNanos());
-        } while (System.nanoTime() < deadline);
+        io.meshnode.itest.Await.during(period, every, condition, describe);
     }
 }
