@@ -12,16 +12,18 @@ import javax.management.remote.JMXConnector;
 import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The cost of reading the peer table over remote JMX (RMI on loopback) for a node with 1000 connected peers.
- * Not part of the test suite; run with:
- * {@code mvn -B -o verify -pl itest -am -Dit.test=JmxBench -Dfailsafe.failIfNoSpecifiedTests=false -Dbnd.testing.skip=true -Dexec.skip=true -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false}.
+ * Not part of the test suite (the "benchmark" tag is excluded); run with:
+ * {@code mvn -B -o verify -pl itest -am -Dit.test=JmxBench -Dgroups=benchmark -Dfailsafe.failIfNoSpecifiedTests=false -Dbnd.testing.skip=true -Dexec.skip=true -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false}.
  * Prints a "BENCH" line.
  */
+@Tag("benchmark")
 class JmxBench {
     private static final int READS = 50;
 

@@ -10,15 +10,17 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Benchmarks recorded in BENCHMARKS.md. Not part of the test suite (the name does not match the
- * failsafe includes); run with: {@code mvn -B -pl itest verify -Dit.test=MeshBench -Dbnd.testing.skip=true}
+ * Benchmarks recorded in BENCHMARKS.md. Not part of the test suite (the "benchmark" tag is excluded);
+ * run with: {@code mvn -B -pl itest verify -Dit.test=MeshBench -Dgroups=benchmark -Dbnd.testing.skip=true}
  * after a full build. Results are printed as "BENCH ..." lines.
  */
+@Tag("benchmark")
 class MeshBench {
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path root;

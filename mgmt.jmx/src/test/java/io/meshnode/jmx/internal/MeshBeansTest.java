@@ -18,20 +18,48 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import io.meshnode.api.mesh.Mesh;
-import io.meshnode.api.mesh.NodeDTO;
 import io.meshnode.api.mesh.PeerDTO;
 import io.meshnode.api.mesh.PeerState;
 import io.meshnode.api.mesh.ProviderDTO;
+import io.meshnode.api.testing.FakeMesh;
 import io.meshnode.api.transport.CloseReason;
 import io.meshnode.api.transport.Direction;
 
 class MeshBeansTest {
     private final MBeanServer server = MBeanServerFactory.newMBeanServer();
-    private final FakeMesh fake = new FakeMesh();
+    private final FakeMesh fake = fake();
     private final AtomicReference<Mesh> bound = new AtomicReference<>(fake);
     private final PeerCounters counters = new PeerCounters();
     private final List<String> audit = new ArrayList<>();
     private final MeshBeans beans = new MeshBeans(bound::get, counters, audit::add);
+
+    /** A node with a transport and no health monitor; one peer connected, one backing off with an unknown id. */
+    private static FakeMesh fake() {
+        FakeMesh fake = new FakeMesh();
+        fake.node.id = "a1b2c3d4";
+        fake.node.missing = List.of("health");
+        ProviderDTO t = new ProviderDTO();
+        t.role = "transport";
+        t.component = "transport.netty.NettyTransport";
+        t.bundle = "transport.netty";
+        t.version = "0.1.0";
+        t.serviceId = 42;
+        fake.node.providers = List.of(t);
+        PeerDTO a = peer("10.0.0.1:7800", "ffee0011", PeerState.CONNECTED);
+        a.direction = Direction.OUTBOUND;
+        a.rttLastMicros = 350;
+        fake.peers.add(a);
+        PeerDTO b = peer("10.0.0.2:7800", null, PeerState.BACKOFF);
+        b.consecutiveFailures = 3;
+        fake.peers.add(b);
+        return fake;
+    }
+
+    private static PeerDTO peer(String address, String id, PeerState state) {
+        PeerDTO p = FakeMesh.peer(address, id, state);
+        p.lastCloseDetail = "";
+        return p;
+    }
 
     @AfterEach
     void unregister() {
@@ -147,87 +175,9 @@ class MeshBeansTest {
     }
 
     private static PeerDTO copy(PeerDTO p, PeerState state, CloseReason reason, long at) {
-        PeerDTO c = FakeMesh.peer(p.address, p.id, state);
+        PeerDTO c = peer(p.address, p.id, state);
         c.lastCloseReason = reason;
         c.lastCloseAt = at;
         return c;
-    }
-
-    static final class FakeMesh implements Mesh {
-        final List<PeerDTO> peers = new ArrayList<>();
-        final List<String> reconnected = new ArrayList<>();
-
-        FakeMesh() {
-            PeerDTO a = peer("10.0.0.1:7800", "ffee0011", PeerState.CONNECTED);
-            a.direction = Direction.OUTBOUND;
-            a.rttLastMicros = 350;
-            peers.add(a);
-            PeerDTO b = peer("10.0.0.2:7800", null, PeerState.BACKOFF);
-            b.consecutiveFailures = 3;
-            peers.add(b);
-        }
-
-        static PeerDTO peer(String address, String id, PeerState state) {
-            PeerDTO p = new PeerDTO();
-            p.address = address;
-            p.id = id;
-            p.role = "masternode";
-            p.state = state;
-            p.lastCloseDetail = "";
-            return p;
-        }
-
-        @Override
-        public PeerDTO connect(String spec) {
-            throw new UnsupportedOperationException("not used by the MXBeans");
-        }
-
-        @Override
-        public PeerDTO disconnect(String ref) {
-            throw new UnsupportedOperationException("not used by the MXBeans");
-        }
-
-        @Override
-        public java.util.concurrent.CompletionStage<java.time.Duration> ping(String ref) {
-            throw new UnsupportedOperationException("not used by the MXBeans");
-        }
-
-        @Override
-        public NodeDTO node() {
-            NodeDTO n = new NodeDTO();
-            n.id = "a1b2c3d4";
-            n.listen = "127.0.0.1:7800";
-            n.role = "masternode";
-            n.listening = true;
-            n.missing = List.of("health");
-            n.peers = 2;
-            n.connected = 1;
-            ProviderDTO t = new ProviderDTO();
-            t.role = "transport";
-            t.component = "transport.netty.NettyTransport";
-            t.bundle = "transport.netty";
-            t.version = "0.1.0";
-            t.serviceId = 42;
-            n.providers = List.of(t);
-            return n;
-        }
-
-        @Override
-        public List<PeerDTO> peers() {
-            return peers;
-        }
-
-        @Override
-        public PeerDTO peer(String ref) {
-            return peers.stream().filter(p -> p.address.equals(ref)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no peer matches '" + ref + "'"));
-        }
-
-        @Override
-        public PeerDTO reconnect(String ref) {
-            reconnected.add(ref);
-            PeerDTO p = peer(ref);
-            return peer(p.address, p.id, p.state == PeerState.CONNECTED ? PeerState.CONNECTED : PeerState.CONNECTING);
-        }
     }
 }

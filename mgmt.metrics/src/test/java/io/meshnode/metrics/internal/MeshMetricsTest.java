@@ -18,6 +18,7 @@ import io.meshnode.api.mesh.Bans;
 import io.meshnode.api.mesh.Mesh;
 import io.meshnode.api.mesh.PeerDTO;
 import io.meshnode.api.mesh.PeerState;
+import io.meshnode.api.testing.FakeMesh;
 import io.meshnode.api.transport.CloseReason;
 import io.meshnode.api.transport.Direction;
 import io.prometheus.metrics.config.EscapingScheme;

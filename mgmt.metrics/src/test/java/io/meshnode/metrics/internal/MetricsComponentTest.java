@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 
 import io.meshnode.api.config.ConfigValues;
 import io.meshnode.api.testing.Configs;
+import io.meshnode.api.testing.FakeMesh;
 import io.meshnode.api.testing.RecordingLogger;
 
 /** The endpoint over real sockets on 127.0.88.x (other engineers' tests use other loopback addresses). */

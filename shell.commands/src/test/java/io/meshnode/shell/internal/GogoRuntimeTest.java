@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 
+import io.meshnode.api.testing.FakeMesh;
 import io.meshnode.api.testing.RecordingLogger;
 
 /**
@@ -32,7 +33,7 @@ import io.meshnode.api.testing.RecordingLogger;
  * overloads, resolves unscoped names, reports exceptions and formats results, the way the console does.
  */
 class GogoRuntimeTest {
-    private final FakeMesh mesh = new FakeMesh();
+    private final FakeMesh mesh = MeshFixtures.mesh();
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private ThreadIOImpl threadIO;
@@ -41,9 +42,9 @@ class GogoRuntimeTest {
 
     @BeforeEach
     void console() {
-        mesh.peers.add(FakeMesh.connected());
-        mesh.peers.add(FakeMesh.parked());
-        mesh.peers.add(FakeMesh.idle("10.0.0.9:7800"));
+        mesh.peers.add(MeshFixtures.connected());
+        mesh.peers.add(MeshFixtures.parked());
+        mesh.peers.add(MeshFixtures.idle("10.0.0.9:7800"));
         threadIO = new ThreadIOImpl();
         threadIO.start();
         processor = new CommandProcessorImpl(threadIO);
@@ -60,7 +61,7 @@ class GogoRuntimeTest {
         for (String f : List.of("exit", "shutdown")) {
             processor.addCommand("node", node, f);
         }
-        processor.addConverter(new MeshConverter(Clock.fixed(Instant.ofEpochMilli(FakeMesh.NOW), ZoneOffset.UTC)));
+        processor.addConverter(new MeshConverter(Clock.fixed(Instant.ofEpochMilli(MeshFixtures.NOW), ZoneOffset.UTC)));
         session = processor.createSession(new ByteArrayInputStream(new byte[0]), out, out);
     }
 
@@ -155,7 +156,7 @@ class GogoRuntimeTest {
 
     @Test
     void peerAndStatusPrintTheirViews() throws Exception {
-        assertTrue(run("peer 9f2c").startsWith("id                 " + FakeMesh.ID + "\naddress            127.0.0.2:7800 (listen)\n"));
+        assertTrue(run("peer 9f2c").startsWith("id                 " + MeshFixtures.ID + "\naddress            127.0.0.2:7800 (listen)\n"));
         String status = run("status");
         assertTrue(status.startsWith("node " + mesh.node.id + " masternode listening on 127.0.0.1:7800\n"
             + "key SHA256:c0ffee, TLS, admit peers\npeers 3: 1 IDLE, 1 CONNECTED, 1 PARKED\n\nROLE  "), status);

@@ -12,16 +12,17 @@ import org.junit.jupiter.api.Test;
 
 import io.meshnode.api.mesh.PeerDTO;
 import io.meshnode.api.mesh.PeerState;
+import io.meshnode.api.testing.FakeMesh;
 
 class MeshCommandsTest {
-    private final FakeMesh mesh = new FakeMesh();
+    private final FakeMesh mesh = MeshFixtures.mesh();
     private final MeshCommands commands = new MeshCommands(mesh);
 
     @BeforeEach
     void peers() {
-        mesh.peers.add(FakeMesh.connected());
-        mesh.peers.add(FakeMesh.parked());
-        mesh.peers.add(FakeMesh.idle("10.0.0.9:7800"));
+        mesh.peers.add(MeshFixtures.connected());
+        mesh.peers.add(MeshFixtures.parked());
+        mesh.peers.add(MeshFixtures.idle("10.0.0.9:7800"));
     }
 
     private static List<String> addresses(List<PeerDTO> peers) {
@@ -47,8 +48,8 @@ class MeshCommandsTest {
     void anUnknownOrAmbiguousPeerPropagatesTheMeshsMessageAndChangesNothing() {
         assertEquals("no peer matches 'abcd'",
             assertThrows(IllegalArgumentException.class, () -> commands.reconnect(false, "abcd")).getMessage());
-        mesh.peers.add(FakeMesh.idle("10.0.0.10:7800"));
-        mesh.peers.get(3).id = FakeMesh.ID.substring(0, 8) + "ffff";
+        mesh.peers.add(MeshFixtures.idle("10.0.0.10:7800"));
+        mesh.peers.get(3).id = MeshFixtures.ID.substring(0, 8) + "ffff";
         assertEquals("'9f2c' matches 2 peers; give more of the id",
             assertThrows(IllegalArgumentException.class, () -> commands.reconnect(false, "9f2c")).getMessage());
         assertEquals("no peer matches 'abcd'",
@@ -68,7 +69,7 @@ class MeshCommandsTest {
     @Test
     void reconnectAllNamesEveryPeerByIdOrElseByAddress() {
         Reconnects r = commands.reconnect(true);
-        assertEquals(List.of(FakeMesh.ID, FakeMesh.parked().id, "10.0.0.9:7800"), mesh.reconnected);
+        assertEquals(List.of(MeshFixtures.ID, MeshFixtures.parked().id, "10.0.0.9:7800"), mesh.reconnected);
         assertEquals(3, r.size());
         assertEquals(List.of(PeerState.CONNECTED, PeerState.PARKED, PeerState.IDLE),
             List.of(r.before(0).state, r.before(1).state, r.before(2).state));

@@ -1,6 +1,6 @@
 package io.meshnode.shell.internal;
 
-import static io.meshnode.shell.internal.FakeMesh.NOW;
+import static io.meshnode.shell.internal.MeshFixtures.NOW;
 import static org.apache.felix.service.command.Converter.INSPECT;
 import static org.apache.felix.service.command.Converter.LINE;
 import static org.apache.felix.service.command.Converter.PART;
@@ -18,11 +18,12 @@ import org.junit.jupiter.api.Test;
 
 import io.meshnode.api.mesh.PeerDTO;
 import io.meshnode.api.mesh.PeerState;
+import io.meshnode.api.testing.FakeMesh;
 import io.meshnode.api.transport.CloseReason;
 
 class MeshConverterTest {
     private final MeshConverter converter = new MeshConverter(Clock.fixed(Instant.ofEpochMilli(NOW), ZoneOffset.UTC));
-    private final FakeMesh mesh = new FakeMesh();
+    private final FakeMesh mesh = MeshFixtures.mesh();
 
     private String format(Object o, int level) {
         return String.valueOf(converter.format(o, level, null));
@@ -31,7 +32,7 @@ class MeshConverterTest {
     @Test
     void inspectShowsEveryFieldWithLocalTimesRelativeTimesAndRttInMilliseconds() {
         assertEquals(String.join("\n",
-            "id                 " + FakeMesh.ID,
+            "id                 " + MeshFixtures.ID,
             "address            127.0.0.2:7800 (listen)",
             "connection         127.0.0.1:41234 -> 127.0.0.2:7800",
             "role               masternode",
@@ -57,7 +58,7 @@ class MeshConverterTest {
             "history",
             "  2025-03-01T10:57:56.000 (1h02m ago)  IDLE -> CONNECTING       dialing 127.0.0.2:7800",
             "  2025-03-01T10:57:57.000 (1h02m ago)  CONNECTING -> CONNECTED  handshake completed (outbound)"),
-            format(FakeMesh.connected(), INSPECT));
+            format(MeshFixtures.connected(), INSPECT));
     }
 
     @Test
@@ -85,13 +86,13 @@ class MeshConverterTest {
             "last close detail  -",
             "last close at      -",
             "bytes in/out       0 / 0",
-            "messages in/out    0 / 0"), format(FakeMesh.idle("10.0.0.9:7800"), INSPECT));
+            "messages in/out    0 / 0"), format(MeshFixtures.idle("10.0.0.9:7800"), INSPECT));
     }
 
     @Test
     void timesAreShownInTheClocksZone() {
         MeshConverter paris = new MeshConverter(Clock.fixed(Instant.ofEpochMilli(NOW), ZoneId.of("Europe/Paris")));
-        String detail = paris.format(FakeMesh.connected(), INSPECT, null).toString();
+        String detail = paris.format(MeshFixtures.connected(), INSPECT, null).toString();
         assertTrue(detail.contains("\nlast close at      2025-03-01T12:59:48.000 (12s ago)\n"), detail);
         assertTrue(detail.contains("\n  2025-03-01T11:57:57.000 (1h02m ago)  CONNECTING -> CONNECTED"), detail);
     }
@@ -99,22 +100,23 @@ class MeshConverterTest {
     @Test
     void aLoneLineUsesFixedMinimumWidthsSoRowsOfSeparateCallsLineUp() {
         assertEquals("9f2c4e1a7b3d  127.0.0.2:7800         masternode  CONNECTED    out    1h02m    0.31 ms     2  in 3s"
-            + "    TIMEOUT 12s ago", format(FakeMesh.connected(), LINE));
+            + "    TIMEOUT 12s ago", format(MeshFixtures.connected(), LINE));
         assertEquals("-             10.0.0.9:7800          fullnode    IDLE         -          -          -     0  -"
-            + "        -", format(FakeMesh.idle("10.0.0.9:7800"), LINE));
+            + "        -", format(MeshFixtures.idle("10.0.0.9:7800"), LINE));
         assertEquals("-             -                      -           -            -          -          -     0  -"
             + "        -", format(new PeerDTO(), LINE));
     }
 
     @Test
     void partIsTheShortIdAtTheAddress() {
-        assertEquals("9f2c4e1a7b3d@127.0.0.2:7800", format(FakeMesh.connected(), PART));
-        assertEquals("10.0.0.9:7800", format(FakeMesh.idle("10.0.0.9:7800"), PART));
+        assertEquals("9f2c4e1a7b3d@127.0.0.2:7800", format(MeshFixtures.connected(), PART));
+        assertEquals("10.0.0.9:7800", format(MeshFixtures.idle("10.0.0.9:7800"), PART));
     }
 
     @Test
     void aPeerTableHasAHeaderAndColumnsAsWideAsTheirWidestCell() {
-        PeerTable table = new PeerTable(List.of(FakeMesh.connected(), FakeMesh.parked(), FakeMesh.idle("[fd00::1]:7800")));
+        PeerTable table = new PeerTable(
+            List.of(MeshFixtures.connected(), MeshFixtures.parked(), MeshFixtures.idle("[fd00::1]:7800")));
         String text = format(table, INSPECT);
         assertEquals(String.join("\n",
             "ID            ADDRESS         ROLE        STATE      DIR  UPTIME      RTT  FAIL  NEXT      LAST-CLOSE",
@@ -127,8 +129,8 @@ class MeshConverterTest {
 
     @Test
     void statusHasAHeadlineTheCountsAndThePeerTable() {
-        mesh.peers.add(FakeMesh.connected());
-        mesh.peers.add(FakeMesh.parked());
+        mesh.peers.add(MeshFixtures.connected());
+        mesh.peers.add(MeshFixtures.parked());
         NodeStatus status = new NodeStatus(mesh.node(), mesh.peers());
         assertEquals(String.join("\n",
             "node " + mesh.node.id + " masternode listening on 127.0.0.1:7800",
@@ -170,25 +172,25 @@ class MeshConverterTest {
 
     @Test
     void reconnectsSayWhatEachPeerWasBefore() {
-        PeerDTO after = FakeMesh.parked();
+        PeerDTO after = MeshFixtures.parked();
         after.consecutiveFailures = 0;
         after.state = PeerState.CONNECTING;
-        PeerDTO once = FakeMesh.idle("10.0.0.9:7800");
+        PeerDTO once = MeshFixtures.idle("10.0.0.9:7800");
         once.consecutiveFailures = 1;
-        PeerDTO failedAtOnce = FakeMesh.idle("10.0.0.9:7800");
+        PeerDTO failedAtOnce = MeshFixtures.idle("10.0.0.9:7800");
         failedAtOnce.state = PeerState.BACKOFF;
         failedAtOnce.lastCloseReason = CloseReason.CONNECT_FAILED;
         assertEquals(String.join("\n",
             "reconnecting 41d07a55e9c3 127.0.0.3:7801 (was PARKED, 20 failures): dialing now, failure count reset",
             "reconnecting - 10.0.0.9:7800 (was IDLE, 1 failure): the dial failed at once (CONNECT_FAILED), now BACKOFF, failure count reset"),
-            format(new Reconnects(List.of(FakeMesh.parked(), once), List.of(after, failedAtOnce)), INSPECT));
+            format(new Reconnects(List.of(MeshFixtures.parked(), once), List.of(after, failedAtOnce)), INSPECT));
         assertEquals("no peers to reconnect", format(new Reconnects(List.of(), List.of()), INSPECT));
     }
 
     @Test
     void everythingElseIsLeftToGogo() throws Exception {
         assertNull(converter.format("text", INSPECT, null));
-        assertNull(converter.format(List.of(FakeMesh.connected()), INSPECT, null));
+        assertNull(converter.format(List.of(MeshFixtures.connected()), INSPECT, null));
         assertNull(converter.format(42, LINE, null));
         assertNull(converter.convert(PeerDTO.class, "9f2c"));
     }

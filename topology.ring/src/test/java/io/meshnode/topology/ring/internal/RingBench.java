@@ -5,15 +5,18 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import io.meshnode.api.topology.NodeRef;
 import io.meshnode.api.topology.Topologies;
 
 /**
- * Time and allocation of planning a 1,000-member ring (BENCHMARKS.md, "Topology"). Not a unit test: it runs only
- * when named, {@code mvn -B -o verify -pl topology.ring -am -Dtest=RingBench}, and prints BENCH lines.
+ * Time and allocation of planning a 1,000-member ring (BENCHMARKS.md, "Topology"). Not a unit test: tagged
+ * "benchmark", it runs only when asked for,
+ * {@code mvn -B -o verify -pl topology.ring -am -Dtest=RingBench -Dgroups=benchmark}, and prints BENCH lines.
  */
+@Tag("benchmark")
 class RingBench {
     private static final int N = 1000;
     private final RingTopology ring = new RingTopology();

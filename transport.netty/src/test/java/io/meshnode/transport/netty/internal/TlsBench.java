@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import io.meshnode.api.testing.RecordingLogger;
@@ -20,9 +21,10 @@ import io.meshnode.transport.netty.internal.TestSupport.Recorder;
 
 /**
  * TLS against plain TCP on loopback: link set-up time (connect until the dialer holds an open, authenticated
- * connection) and one-way messaging throughput. Not part of the build (the name does not match the test
- * patterns); run it with the command in BENCHMARKS.md. Prints BENCH lines, asserts nothing about speed.
+ * connection) and one-way messaging throughput. Not part of the build (the "benchmark" tag is excluded); run
+ * it with the command in BENCHMARKS.md. Prints BENCH lines, asserts nothing about speed.
  */
+@Tag("benchmark")
 class TlsBench {
     private static final InetSocketAddress ANY = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
     private static final int SETUPS = 200;
