@@ -45,7 +45,7 @@ public class Gossip implements MessageHandler {
         @AttributeDefinition(description = "send (true) or only receive (false)")
         boolean enabled() default true;
 
-        @AttributeDefinition(description = "time between broadcasts (250us, 1ms, 1s)")
+        @AttributeDefinition(description = "time between broadcasts (0.25ms, 1ms, 1s)")
         String interval() default "1ms";
 
         @AttributeDefinition(description = "payload bytes per broadcast (units k, m)")
