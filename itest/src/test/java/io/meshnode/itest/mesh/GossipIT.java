@@ -54,8 +54,6 @@ class GossipIT {
     private static final long BOUND = MISSED * INTERVAL + TIMEOUT;
     /** The fault suite's margin (FaultIT, FAULTS.md): the last frame may precede the fault by an interval, and 2 s for a loaded machine. */
     private static final long DETECTION_LIMIT = BOUND + INTERVAL + 2000;
-    /** A stuck peer over a link saturated by gossip: see aNodeWhoseMeshThreadIsStuckIsDeclaredDeadByItsPeers. */
-    private static final long SATURATED_LIMIT = DETECTION_LIMIT + 5000;
     /** etc/meshnode.transport.cfg's default outbound.budget. */
     private static final long BUDGET = 4L << 20;
     private static final long HEAP_LIMIT = 2 * BUDGET + (32L << 20);
@@ -162,8 +160,9 @@ class GossipIT {
     @Order(2)
     void theHeapTowardAFrozenPeerStaysWithinTheBudget() throws Exception {
         // A keeps C connected while C is frozen (a lenient heartbeat), so that everything A sends C piles up
-        // toward it: only the outbound budget can bound it.
-        heartbeat(a, "20s");
+        // toward it: only the outbound budget can bound it. Leniency by more misses, not a longer timeout: a
+        // link's next check stays where the previous settings put it, and with a 20 s timeout that is 20 s on.
+        heartbeat(a, "missed", "200");
         long baseline = usedHeapAfterGc(a);
         long rssBefore = rss(a);
         int closes = a.logLines("link to " + c.shortId()).size();
@@ -190,7 +189,7 @@ class GossipIT {
             + "RSS %.1f → %.1f MiB", mib(baseline), mib(during), refusedSeen, mib(growth), mib(BUDGET), mib(HEAP_LIMIT),
             mib(rssBefore), mib(rss(a))));
         assertTrue(growth < HEAP_LIMIT, "A's heap grew by " + mib(growth) + " MiB toward a frozen peer");
-        heartbeat(a, TIMEOUT + "ms");
+        heartbeat(a, "missed", Integer.toString(MISSED));
         awaitFullMesh(2);
     }
 
@@ -242,11 +241,10 @@ class GossipIT {
                     + "started blocking (" + ratio(ms) + " the " + BOUND + " ms bound; C's process ran on)");
                 took.add(ms);
             }
-            assertTrue(took.get(1) <= DETECTION_LIMIT, b + " took " + took.get(1) + " ms, limit " + DETECTION_LIMIT + " ms");
-            // Not yet within the bound (issue 14, open): A, whose link to C is saturated by its gossip, took 2.5-3.2 s
-            // in three runs of four while B took 0.39-0.46 s, and a SIGSTOPped C is closed by A within the bound
-            // (test a). Held here to a bounded limit so that a regression beyond it still fails.
-            assertTrue(took.get(0) <= SATURATED_LIMIT, a + " took " + took.get(0) + " ms, limit " + SATURATED_LIMIT + " ms");
+            for (int i = 0; i < 2; i++) {
+                assertTrue(took.get(i) <= DETECTION_LIMIT, List.of(a, b).get(i) + " took " + took.get(i) + " ms, limit "
+                    + DETECTION_LIMIT + " ms");
+            }
             assertTrue(c.alive(), "C runs");
         } finally {
             Files.deleteIfExists(wedge);
@@ -283,12 +281,12 @@ class GossipIT {
             .filter(c -> c.startsWith(x.listen + "<-" + yIp) || c.startsWith(y.listen + "<-" + xIp)).toList();
     }
 
-    /** Sets A's heartbeat timeout and waits until Config Admin holds it (the mesh takes it at once). */
-    private static void heartbeat(NodeProcess n, String timeout) throws IOException {
-        n.set("heartbeat", "timeout", timeout).writeConfig();
-        Pattern held = Pattern.compile("(?m)^timeout=\"" + Pattern.quote(timeout) + "\"$");
+    /** Sets a heartbeat key and waits until Config Admin holds it (the heartbeat takes it at once). */
+    private static void heartbeat(NodeProcess n, String key, String value) throws IOException {
+        n.set("heartbeat", key, value).writeConfig();
+        Pattern held = Pattern.compile("(?m)^" + Pattern.quote(key) + "=\"" + Pattern.quote(value) + "\"$");
         Waits.until(Duration.ofSeconds(10), Duration.ofMillis(50), () -> held.matcher(persisted(n, "heartbeat")).find(),
-            () -> "heartbeat timeout " + timeout + " not applied: " + persisted(n, "heartbeat"));
+            () -> "heartbeat " + key + " = " + value + " not applied: " + persisted(n, "heartbeat"));
     }
 
     private static String persisted(NodeProcess n, String pid) {
