@@ -110,7 +110,7 @@ final class HealthDriver {
         }
         if (d.verdict() == HealthVerdict.FAILED) {
             log.warn("{} is not answering: {}", l.peer, d.reason());
-            io.goodbye(l, CloseReason.TIMEOUT, d.reason());
+            io.closeNow(l, CloseReason.TIMEOUT, d.reason()); // immediate: closing never waits on the peer
             return;
         }
         if (d.ping()) {

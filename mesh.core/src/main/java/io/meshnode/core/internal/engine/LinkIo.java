@@ -72,6 +72,20 @@ final class LinkIo {
     }
 
     /**
+     * Closes a link judged dead at once, without a goodbye: a peer that does not answer is most likely not reading
+     * either, and a goodbye stuck behind a full socket would keep the link for the transport's close deadline.
+     */
+    void closeNow(Link l, CloseReason reason, String detail) {
+        if (l.closing) {
+            return;
+        }
+        l.closing = true;
+        l.cancelTimers();
+        l.goodbyeSent = CompletableFuture.completedFuture(null);
+        l.conn.close(reason, detail);
+    }
+
+    /**
      * Says goodbye on every link not closing yet; with {@code redial}, the links of configured peers are dialed
      * again at once (a node that dialed in merely claimed its endpoint: it is not ours to dial).
      *
