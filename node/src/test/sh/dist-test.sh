@@ -33,7 +33,8 @@ until_true() {
 # the log's last line is a JSON object with time, level, bundle and message (checked by Python's parser if present)
 json_line() {
     local last
-    last=$(tail -n 1 "$1")
+    # the line saying so, wherever it is: other lines may follow it at once
+    last=$(grep -a '"message":"log level changed from DEBUG to INFO"' "$1" | tail -n 1)
     [[ $last == '{"time":'*'"message":"log level changed from DEBUG to INFO"}' ]] || return 1
     ! command -v python3 >/dev/null || python3 -c 'import json,sys; o=json.loads(sys.argv[1]); assert {"time","level","bundle","message"} <= o.keys()' "$last"
 }
