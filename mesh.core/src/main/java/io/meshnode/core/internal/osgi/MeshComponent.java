@@ -53,7 +53,6 @@ import io.meshnode.core.internal.config.MeshConfig;
 import io.meshnode.core.internal.config.MeshSettings;
 import io.meshnode.core.internal.config.SavedState;
 import io.meshnode.core.internal.engine.MeshEngine;
-import io.meshnode.core.internal.engine.Services;
 import io.meshnode.core.internal.security.Admission;
 import io.meshnode.core.internal.security.Identity;
 import io.meshnode.internal.home.NodeHome;
