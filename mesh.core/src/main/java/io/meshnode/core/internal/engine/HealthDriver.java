@@ -19,6 +19,9 @@ import io.meshnode.core.internal.wire.Protocol;
  * failure count once its link has been stable. The monitor decides; the state is kept here and in the link.
  */
 final class HealthDriver {
+    /** The longest a live link goes without its monitor being asked. */
+    static final long RECHECK_MILLIS = 5_000;
+
     private final Scheduler clock;
     private final Logger log;
     private final Plugins plugins;
@@ -123,7 +126,10 @@ final class HealthDriver {
         if (before != l.missed) {
             reporter.changed(l.peer, l.peer.phase.shown());
         }
-        schedule(l, Math.max(1, d.nextCheckAt() - now));
+        // Asked again at least every RECHECK_MILLIS, whatever the monitor said: a monitor whose configuration changes
+        // live (a shorter interval or timeout) is the same service object, and its new schedule must not wait for
+        // the old one's next check (a 30 s heartbeat cut to 100 ms would otherwise apply up to 30 s later).
+        schedule(l, Math.max(1, Math.min(RECHECK_MILLIS, d.nextCheckAt() - now)));
     }
 
     /**
