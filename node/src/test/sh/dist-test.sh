@@ -82,6 +82,16 @@ check "the process is gone when stop returns" test ! -d "/proc/$pid"
 check "the pid file is removed" test ! -f "$MESHNODE_HOME/data/meshnode.pid"
 out=$("$mn" status); rc=$?
 check "status after stop: not running, exit 3" test "$rc" = 3
+
+# Class-data sharing: the first run's JVM wrote an archive when it exited; the next start maps it, quietly.
+archive=$(echo "$MESHNODE_HOME"/data/cds/meshnode-*.jsa)
+check "the first stop left a class-data sharing archive ($archive)" test -s "$archive"
+out=$("$mn" start 2>&1); rc=$?
+pid=$(cat "$MESHNODE_HOME/data/meshnode.pid" 2>/dev/null)
+check "the second start maps that archive" grep -qF -- "$archive" "/proc/${pid:-0}/maps"
+out=$("$mn" stop 2>&1); rc=$?
+check "and stops cleanly, without a class-data sharing message in its output" \
+    test "$rc" = 0 -a -z "$(grep -a -e '\[cds' -e '\[warning' "$MESHNODE_HOME/data/log/console.out")"
 out=$("$mn" bogus 2>&1); rc=$?
 check "an unknown command prints the usage, exit 2" test "$rc" = 2 -a -n "$(grep usage <<<"$out")"
 
