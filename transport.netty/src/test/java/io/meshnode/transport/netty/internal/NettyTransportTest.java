@@ -260,7 +260,9 @@ class NettyTransportTest {
         Connection[] c = pair(client, clientEvents, listener, slowOwner);
         c[0].send(new byte[] {1}).toCompletableFuture().get(5, SECONDS); // the hello, at once
         assertArrayEquals(new byte[] {1}, slowOwner.nextFrame(c[1]));
-        Thread.sleep(600);
+        // Open for longer than the handshake timeout (the test's transport uses a short one): watched, not slept.
+        org.awaitility.Awaitility.await().during(600, java.util.concurrent.TimeUnit.MILLISECONDS).atMost(5, SECONDS)
+            .until(c[1]::isOpen);
         assertTrue(c[1].isOpen(), "the hello came in time: this node's slowness is not the peer's timeout");
         assertFalse(slowOwner.closedFuture(c[1]).isDone());
         c[1].established();
