@@ -51,8 +51,10 @@ class MeshCoreDeployTest {
                 && connections(nodeB, a) == 2, () -> nodeA.logLines("mesh").toString() + nodeB.logLines(a));
             assertEquals(pid, nodeA.pid(), "same process");
             assertTrue(nodeA.alive());
-            // The whole swap is in the one log file: the old mesh's goodbye, the new mesh's start and link.
-            assertTrue(!nodeA.logLines("the mesh restarted while the node stayed up").isEmpty(), nodeA.logLines("mesh").toString());
+            // The whole swap is in the one log file: the old mesh's goodbye, the new mesh's start and link. The log is
+            // written by the Log Service's own thread, a moment after the link the peer already saw: waited for.
+            Await.until(SWAP, () -> !nodeA.logLines("the mesh restarted while the node stayed up").isEmpty(),
+                () -> nodeA.logLines("mesh").toString());
             assertTrue(!nodeB.logLines("link to", a, "closed: ADMIN", "mesh restarting").isEmpty(), nodeB.logLines(a).toString());
             assertEquals(1, nodeA.outLines("meshnode ready:").size(), "the ready line is printed once per process");
 
