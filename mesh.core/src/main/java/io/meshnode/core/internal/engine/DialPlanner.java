@@ -121,12 +121,13 @@ final class DialPlanner {
         p.previousDelay = Duration.ofMillis(s.previousDelayMillis());
         p.quickCloses = s.quickCloses();
         p.arrivals.addAll(s.arrivals());
-        if (!s.parked() && s.failures() == 0) {
+        if (!s.parked() && s.nextAttemptIn() < 0) {
+            // Linked (or between steps) when saved: a first contact, its failure count kept until a stable link.
             return false;
         }
         PeerState shown = s.parked() ? PeerState.PARKED : PeerState.BACKOFF;
         if (s.nextAttemptIn() < 0) {
-            p.phase = new Phase.Idle(shown);
+            p.phase = new Phase.Idle(shown); // parked without a probe: waits for an operator, its config or the peer
         } else {
             schedule(p, Math.max(0, s.nextAttemptIn() - elapsed), shown);
         }

@@ -113,4 +113,16 @@ class SavedStateTest {
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("keys/node.key"))));
         assertTrue(Files.list(dir).noneMatch(f -> f.toString().endsWith(".tmp")), "no temporary file left");
     }
+
+    @Test
+    void aPeerLinkedWhenSavedIsDialedAgainWithItsFailuresKept() throws Exception {
+        java.util.Map<String, SavedState.SavedPeer> peers = java.util.Map.of("127.0.0.9:7800",
+            new SavedState.SavedPeer("127.0.0.9:7800", null, 8, 3_000, 0, false, -1, new long[0]));
+        TestNode a = node();
+        a.startWith(map("peers", "127.0.0.9:7800", "dial.grace", "50ms", "admit", "any"), false,
+            new SavedState(clock.wallClock(), peers, java.util.List.of()), 1_000);
+        clock.advance(1_000);
+        PeerDTO p = a.engine.peer("127.0.0.9:7800");
+        assertTrue(countDials(a) > 0, "dialed: a peer linked when the state was saved has a next step: " + p.history);
+    }
 }
