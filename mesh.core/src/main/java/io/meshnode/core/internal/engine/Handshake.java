@@ -53,8 +53,11 @@ final class Handshake {
 
     Decision decide(Link l, Hello h) {
         if (h.agreed(node.minVersion, node.maxVersion) < 0) {
-            return new Refuse("protocol versions " + h.minVersion() + " to " + h.version()
-                + " are not spoken here; this node speaks " + node.minVersion + " to " + node.maxVersion, null);
+            String theirs = h.minVersion() == h.version() ? "protocol version " + h.version() + " is"
+                : "protocol versions " + h.minVersion() + " to " + h.version() + " are";
+            String ours = node.minVersion == node.maxVersion ? "version " + node.maxVersion
+                : "versions " + node.minVersion + " to " + node.maxVersion;
+            return new Refuse(theirs + " not supported; this node speaks " + ours, null);
         }
         String authentication = Security.authenticate(l.conn, h.id(), node.transport);
         if (authentication == null) {

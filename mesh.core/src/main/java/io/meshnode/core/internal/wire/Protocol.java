@@ -116,6 +116,10 @@ public final class Protocol {
                 // Parse no further: an older version lays out the rest differently.
                 return new Hello(version, version, null, null, null, 0, 0, null);
             }
+            if (version > VERSION && b.remaining() < 2) {
+                // A newer version that lays out its hello otherwise: refused for its version, not as garbage.
+                return new Hello(version, version, null, null, null, 0, 0, null);
+            }
             int minVersion = b.getShort() & 0xFFFF;
             if (minVersion > VERSION || minVersion > version) {
                 // A newer version that no longer speaks ours may lay out the rest differently.
