@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 import org.junit.jupiter.api.Test;
@@ -40,7 +41,10 @@ class MeshCoreDeployTest {
             nodeA.start(jar);
             nodeB.start(jar);
             Await.until(READY, () -> nodeA.readyId() != null && nodeB.readyId() != null, () -> "ready lines");
-            Await.until(READY, () -> connections(nodeB, a) == 1, () -> nodeB.logLines(a).toString());
+            // A first contact between peers whose ids are not known yet may settle a duplicate (a held inbound link):
+            // the swaps below are counted from here.
+            Await.until(READY, () -> connections(nodeB, a) >= 1, () -> nodeB.logLines(a).toString());
+            int base = connections(nodeB, a);
             long pid = nodeA.pid();
 
             Path original = Await.builtJar(context, "mesh.core", "mesh.core");
@@ -48,7 +52,8 @@ class MeshCoreDeployTest {
             Path dropped = nodeA.home.resolve("deploy").resolve("mesh.core-upgrade.jar");
             place(Rebuilt.withVersion(original, upgrade), dropped);
             Await.until(SWAP, () -> !nodeA.logLines("deploy/: mesh.core " + upgrade + " replaces").isEmpty()
-                && connections(nodeB, a) == 2, () -> nodeA.logLines("mesh").toString() + nodeB.logLines(a));
+                && connections(nodeB, a) > base, () -> nodeA.logLines("mesh").toString() + nodeB.logLines(a));
+            int swapped = connections(nodeB, a);
             assertEquals(pid, nodeA.pid(), "same process");
             assertTrue(nodeA.alive());
             // The whole swap is in the one log file: the old mesh's goodbye, the new mesh's start and link. The log is
@@ -60,7 +65,7 @@ class MeshCoreDeployTest {
 
             Files.delete(dropped);
             Await.until(SWAP, () -> !nodeA.logLines("removed from deploy/: starting mesh.core").isEmpty()
-                && connections(nodeB, a) == 3, () -> nodeA.logLines("mesh").toString() + nodeB.logLines(a));
+                && connections(nodeB, a) > swapped, () -> nodeA.logLines("mesh").toString() + nodeB.logLines(a));
             assertTrue(nodeB.logLines("link to", a, "lost").isEmpty(), "no failure seen by the peer: " + nodeB.logLines(a));
 
             // SIGTERM while the next swap is under way: the node still stops cleanly, saying goodbye.
@@ -70,8 +75,8 @@ class MeshCoreDeployTest {
             int status = nodeA.terminate(Duration.ofSeconds(20));
             assertTrue(status == 0 || status == 143, "exit status " + status);
             assertTrue(!nodeA.outLines("meshnode stopped").isEmpty(), "clean stop: " + nodeA.outLines(""));
-            // Every link the peer saw is closed, each with a goodbye.
-            Await.until(SWAP, () -> closes(nodeB, a) == connections(nodeB, a), () -> nodeB.logLines(a).toString());
+            // The peer's last word on the link is a close with a goodbye, no failure.
+            Await.until(SWAP, () -> lastLinkLine(nodeB, a).contains(" closed:"), () -> nodeB.logLines(a).toString());
             assertTrue(nodeB.logLines("link to", a, "lost").isEmpty(), "no failure seen by the peer: " + nodeB.logLines(a));
         }
     }
@@ -81,8 +86,11 @@ class MeshCoreDeployTest {
         return node.logLines("connected to", address).size();
     }
 
-    private static int closes(PeerNode node, String address) {
-        return node.logLines("link to", address, "closed:").size() + node.logLines("link to", address, "lost").size();
+    /** @return the last line of {@code node}'s log that connected or closed the link to {@code address} */
+    private static String lastLinkLine(PeerNode node, String address) {
+        List<String> lines = node.logLines(address).stream()
+            .filter(l -> l.contains("connected to") || l.contains("link to")).toList();
+        return lines.isEmpty() ? "" : lines.get(lines.size() - 1);
     }
 
     private static void place(InputStream content, Path target) throws Exception {
