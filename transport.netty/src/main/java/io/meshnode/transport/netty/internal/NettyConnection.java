@@ -270,8 +270,12 @@ final class NettyConnection implements Connection {
         }
     }
 
+    /**
+     * Writes a control frame accepted before any close (event loop). A close decided since then does not drop it: the
+     * close's own task runs after this one, so a hello followed at once by a goodbye reaches the peer in that order.
+     */
     private void writeControl(byte[] frame, CompletableFuture<Void> sent) {
-        if (closing.get() != null || !channel.isActive()) {
+        if (!channel.isActive()) {
             controlPending.addAndGet(-frame.length);
             sent.completeExceptionally(closedWhileWaiting());
             return;

@@ -258,6 +258,34 @@ class FlowControlTest {
             e.getCause()::toString);
     }
 
+    /**
+     * A control frame accepted before a close is written ahead of the close's last frame, even when the close is
+     * decided before the event loop wrote it (the mesh's hello, then a goodbye for a duplicate: the peer used to get
+     * the goodbye alone and take it for a protocol error).
+     */
+    @ParameterizedTest(name = "tls={0}")
+    @ValueSource(strings = {"on", "off"})
+    void aControlFrameAcceptedBeforeACloseIsWrittenAheadOfItsLastFrame(String tls) throws Exception {
+        Pair p = pair(transport(tls), transport(tls));
+        java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
+        p.out.channel().eventLoop().execute(() -> {
+            try {
+                hold.await(10, SECONDS); // both calls below queue their tasks behind this one
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        CompletableFuture<Void> hello = p.out.sendControl(new byte[] {CONTROL, 1}).toCompletableFuture();
+        CompletableFuture<Void> closed = p.out.close(CloseReason.DUPLICATE, "keeping the other", new byte[] {CONTROL, 2})
+            .toCompletableFuture();
+        hold.countDown();
+        hello.get(5, SECONDS);
+        closed.get(5, SECONDS);
+        assertArrayEquals(new byte[] {CONTROL, 1}, p.inEvents.nextFrame(p.in));
+        assertArrayEquals(new byte[] {CONTROL, 2}, p.inEvents.nextFrame(p.in));
+        assertEquals(CloseReason.REMOTE_CLOSED, p.inEvents.awaitClosed(p.in).reason());
+    }
+
     @ParameterizedTest(name = "tls={0}")
     @ValueSource(strings = {"on", "off"})
     void aPlainCloseTowardAPeerThatDoesNotReadIsImmediate(String tls) throws Exception {
