@@ -80,7 +80,8 @@ final class FakeNetwork {
                         f.completeExceptionally(new ConnectException("connection refused: " + remote));
                         return;
                     }
-                    InetSocketAddress from = new InetSocketAddress(local.getAddress(), 40000 + (int) ids.get());
+                    // An ephemeral port of the dialer's address (wrapping: a simulation may open more connections than ports).
+                    InetSocketAddress from = new InetSocketAddress(local.getAddress(), 1024 + (int) (ids.get() % 64_000));
                     FakeConnection out = new FakeConnection(Direction.OUTBOUND, from, remote, handler);
                     FakeConnection in = new FakeConnection(Direction.INBOUND, remote, from, server);
                     out.other = in;

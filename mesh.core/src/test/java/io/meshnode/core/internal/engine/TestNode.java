@@ -30,7 +30,7 @@ import io.meshnode.core.internal.security.Identity;
 class TestNode implements Services, Events {
     final String name;
     final InetSocketAddress listen;
-    final RecordingLogger log = new RecordingLogger();
+    final RecordingLogger log;
     final Identity identity;
     final List<String> messages = new ArrayList<>();
     final VirtualScheduler clock;
@@ -42,6 +42,13 @@ class TestNode implements Services, Events {
     Topology topology;
 
     TestNode(VirtualScheduler clock, FakeNetwork net, Path dir, String name, String listen) throws Exception {
+        this(clock, net, dir, name, listen, new RecordingLogger());
+    }
+
+    /** @param log {@link RecordingLogger#quiet()} for simulations of hundreds of nodes */
+    TestNode(VirtualScheduler clock, FakeNetwork net, Path dir, String name, String listen, RecordingLogger log)
+        throws Exception {
+        this.log = log;
         this.clock = clock;
         this.name = name;
         this.listen = ConfigValues.parseEndpoint(listen);
