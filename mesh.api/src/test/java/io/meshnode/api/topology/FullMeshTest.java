@@ -1,8 +1,10 @@
 package io.meshnode.api.topology;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -22,7 +24,7 @@ class FullMeshTest {
     @Test
     void endpointOrderIsAntisymmetricTotalAndNumeric() {
         List<String> endpoints = List.of("127.0.0.2:7800", "127.0.0.2:7801", "127.0.0.3:7800", "165.84.215.117:9999",
-            "50.28.104.50:9999", "[::1]:7800", "[fe80::1]:7800", "255.255.255.255:65535");
+            "50.28.104.50:9999", "[::1]:7800", "[::1]:7801", "[fe80::1]:7800", "10.0.0.1:1", "255.255.255.255:65535");
         for (String x : endpoints) {
             for (String y : endpoints) {
                 if (!x.equals(y)) {
@@ -32,6 +34,16 @@ class FullMeshTest {
         }
         assertTrue(FullMesh.dials(ref(null, "50.28.104.50:9999"), ref(null, "165.84.215.117:9999")), "not as text");
         assertTrue(FullMesh.dials(ref(null, "127.0.0.2:7800"), ref(null, "127.0.0.2:7801")), "same IP: port");
+        assertTrue(FullMesh.dials(ref(null, "127.0.0.9:7800"), ref(null, "127.0.0.10:7800")), "9 < 10");
+    }
+
+    @Test
+    void aNodeNeverLinksToItself() {
+        assertFalse(FullMesh.links(ref("aa", "127.0.0.2:7800"), ref("aa", "127.0.0.3:7800")), "same id");
+        assertFalse(FullMesh.links(ref(null, "127.0.0.2:7800"), ref(null, "127.0.0.2:7800")), "same endpoint");
+        assertTrue(FullMesh.links(ref(null, "127.0.0.2:7800"), ref(null, "127.0.0.2:7801")));
+        assertTrue(FullMesh.links(new NodeRef(null, new InetSocketAddress(7800), null), ref(null, "127.0.0.2:7800")),
+            "a wildcard listen address is no endpoint of its own");
     }
 
     @Test
