@@ -193,7 +193,7 @@ out=$("$mn" start 2>&1); rc=$?
 check "a start of a rebuilt jar: exit 0 with the ready line" test "$rc" = 0 -a -n "$(grep 'meshnode ready' <<<"$out")"
 check "starts from an empty cache ($build, now $(cat "$fw/meshnode.build"))" test "$(cat "$fw/meshnode.build")" != "$build"
 id=$(bundle_id health.phi)
-check "and runs the rebuilt bundle" test -n "$id" -a -n "$(gogo headers "$id" | grep 'Meshnode-Dist-Test: rebuilt')"
+check "and runs the rebuilt bundle" test -n "$id" -a -n "$(gogo headers "$id" | grep 'Meshnode-Dist-Test = rebuilt')"
 out=$("$mn" stop 2>&1); rc=$?
 check "and stops cleanly ($out)" test "$rc" = 0
 out=$("$mn" bogus 2>&1); rc=$?
