@@ -68,16 +68,19 @@ public final class Main {
         System.setProperty("launch.storage.dir", launch.cache().toString());
         System.setProperty("launch.keep", "true");
         System.setProperty("org.osgi.framework.storage.clean", "none");
-        System.setProperty("launch.activators", "io.meshnode.node.launch.ShippedBundles");
         // Config Admin's copy of the configuration, rebuilt from etc/ at every start as on an empty cache: a
         // configuration made without a file lasts one run, and none is found again after its file is gone.
         System.setProperty("felix.cm.dir", Files.createDirectories(tmp.resolve("config")).toString());
-        // The console (gogo.jline) sits at start level 2 (cnf/framework.bnd). The launcher sets the
-        // framework to the beginning level only after starting the bundles, which would undo
-        // shell.commands raising it; so the beginning level is chosen here, by the same rule.
-        if (interactive()) {
-            System.setProperty("org.osgi.framework.startlevel.beginning", "2");
-        }
+        // Start levels (cnf/framework.bnd, node/meshnode.bndrun): 1 the mesh and everything it needs, 2 the interactive
+        // console (gogo.jline), 3 the operators' tools (JMX, metrics, SSH console). The launcher raises the framework
+        // to 3 once it has started the level-1 bundles, so the mesh listens before the tools start and the console
+        // (after the mesh commands, which are at 1) before them. Without a terminal the console is kept from starting
+        // (ConsoleSwitch); shell.commands' ConsoleStarter follows the same decision.
+        boolean console = interactive();
+        System.setProperty("meshnode.console", String.valueOf(console));
+        System.setProperty("org.osgi.framework.startlevel.beginning", "3");
+        System.setProperty("launch.activators",
+            "io.meshnode.node.launch.ShippedBundles,io.meshnode.node.launch.ConsoleSwitch");
         // This process is the node: node.runtime stops the framework cleanly on SIGTERM (NodeMain). Frameworks
         // launched otherwise (Karaf, test runners) stop themselves.
         System.setProperty("meshnode.stop.on.signal", "true");
