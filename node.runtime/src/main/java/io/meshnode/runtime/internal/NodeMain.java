@@ -12,6 +12,7 @@ import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceListener;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.launch.Framework;
+import org.osgi.framework.startlevel.FrameworkStartLevel;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -28,7 +29,8 @@ import org.osgi.service.component.annotations.Deactivate;
  * SIGTERM/SIGINT so components close their sockets and send their goodbyes (the launcher itself would
  * just let the JVM exit). The ready line may come while the launcher is still starting the last bundles; a stop then
  * waits until the launcher says it is done, since stopping the framework under it fails its remaining starts
- * ({@code NullPointerException} from {@code getWiring()}) and leaves no clean shutdown.</li>
+ * ({@code NullPointerException} from {@code getWiring()}) and leaves no clean shutdown; likewise the stop waits
+ * for the framework's rise to its beginning start level.</li>
  * </ul>
  */
 @Component(immediate = true, service = Callable.class, property = "main.thread:Boolean=true")
@@ -79,6 +81,7 @@ public class NodeMain implements Callable<Integer> {
     private void stopFramework() {
         try {
             awaitLauncher(framework.getBundleContext());
+            lowerToFirstLevel();
             framework.stop();
             FrameworkEvent event = ((Framework) framework).waitForStop(STOP_TIMEOUT_MS);
             if (event.getType() == FrameworkEvent.WAIT_TIMEDOUT) {
@@ -88,6 +91,21 @@ public class NodeMain implements Callable<Integer> {
             }
         } catch (BundleException | InterruptedException | RuntimeException e) {
             System.err.println("meshnode: stopping the framework failed: " + e);
+        }
+    }
+
+    /**
+     * Start level changes run one after the other on the framework's start level thread, and the launcher's raise to
+     * the beginning level may still be starting bundles; a framework stop runs beside it, and the raise then fails on
+     * bundles the stop has taken down. A request for level 1, queued behind the raise, stops the higher levels in order
+     * once it is done; the framework stop then stops the rest.
+     */
+    private void lowerToFirstLevel() throws InterruptedException {
+        CountDownLatch lowered = new CountDownLatch(1);
+        framework.adapt(FrameworkStartLevel.class).setStartLevel(1, event -> lowered.countDown());
+        if (!lowered.await(STOP_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+            System.err.println("meshnode: the framework did not reach start level 1 within " + STOP_TIMEOUT_MS
+                + " ms; stopping anyway");
         }
     }
 
