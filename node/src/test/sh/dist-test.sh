@@ -48,6 +48,7 @@ mkdir -p "$MESHNODE_HOME/etc"
 echo "listen = 127.0.0.1:0" >"$MESHNODE_HOME/etc/meshnode.mesh.cfg"
 ssh_port=$((20000 + RANDOM % 20000))
 echo "port = $ssh_port" >"$MESHNODE_HOME/etc/meshnode.ssh.cfg"
+echo "port = $((ssh_port + 20000))" >"$MESHNODE_HOME/etc/meshnode.metrics.cfg" # not 7802, which another node may hold
 # the JVM's temporary folder: empty, and must still be empty after a start and a stop
 mkdir -p "$work/systmp"
 export JAVA_OPTS="-Xmx64m -Dmeshnode.dist.test=$$ -Djava.io.tmpdir=$work/systmp"
@@ -96,7 +97,9 @@ check "the node uses MESHNODE_HOME (its log is there)" test -f "$MESHNODE_HOME/d
 check "data/ is the node user's only (drwx------: node key, Config Admin's copy of the configuration)" test "$(stat -c %a "$MESHNODE_HOME/data")" = 700
 check "nothing written to the working directory" test -z "$(ls -A "$work/elsewhere")"
 
-# a failed SSH login attempt: SSHD logs the session (SLF4J -> JUL -> OSGi Log Service)
+# a failed SSH login attempt: SSHD logs the session (SLF4J -> JUL -> OSGi Log Service). The SSH console starts after
+# the ready line (start level 3): wait until it accepts.
+until_true 20 bash -c "exec 3<>/dev/tcp/127.0.0.1/$ssh_port" 2>/dev/null
 (exec 3<>"/dev/tcp/127.0.0.1/$ssh_port" && head -c 8 <&3 >/dev/null && echo "SSH-2.0-dist-test" >&3 && sleep 1) 2>/dev/null
 log=$MESHNODE_HOME/data/log/meshnode.log
 check "SSHD's logging is in data/log/meshnode.log" until_true 10 grep -qa 'DEBUG \[org.apache.sshd.osgi\] ' "$log"
@@ -136,15 +139,70 @@ check "status after stop: not running, exit 3" test "$rc" = 3
 # Class-data sharing: the first run's JVM wrote an archive when it exited; the next start maps it, quietly.
 archive=$(echo "$MESHNODE_HOME"/data/cds/meshnode-*.jsa)
 check "the first stop left a class-data sharing archive ($archive)" test -s "$archive"
+from=$(stat -c %s "$MESHNODE_HOME/data/log/console.out")
 out=$("$mn" start 2>&1); rc=$?
 pid=$(cat "$MESHNODE_HOME/data/meshnode.pid" 2>/dev/null)
 check "the second start maps that archive" grep -qF -- "$archive" "/proc/${pid:-0}/maps"
-# (a stop while the launcher is still starting the last bundles, just after the ready line, is not clean: wait for
-# the SSH console, which starts last, as the first run did)
-PATH=$work/fakebin:$PATH "$mn" console >/dev/null
+# stopped right after its ready line, while the launcher may still be starting the last bundles
 out=$("$mn" stop 2>&1); rc=$?
-check "and stops cleanly, without a class-data sharing message in its output ($out)" \
-    test "$rc" = 0 -a -z "$(grep -a -e '\[cds' -e '\[warning' "$MESHNODE_HOME/data/log/console.out")"
+run_out=$(tail -c +$((from + 1)) "$MESHNODE_HOME/data/log/console.out")
+check "and stops cleanly right after the ready line ($out): no error in its output ($(grep -a -m 1 -e ERROR -e Exception <<<"$run_out"))" \
+    test "$rc" = 0 -a -z "$(grep -a -e ERROR -e 'Error starting' -e Exception <<<"$run_out")"
+check "without a class-data sharing message in its output" \
+    test -z "$(grep -a -e '\[cds' -e '\[warning' "$MESHNODE_HOME/data/log/console.out")"
+
+# The framework's cache (data/framework) is kept while the jar stays the same build, yet every start brings back
+# exactly the bundles the jar ships: a bundle installed or updated at the console lasts one run; a rebuilt jar
+# starts from an empty cache (docs/operations.md, "Bundles installed at the console").
+fw=$MESHNODE_HOME/data/framework
+cached() { ls -i "$fw" | grep ' bundle[0-9]*$' | sort -k2; } # each cached bundle's folder and its inode
+before=$(cached)
+mkdir -p -m 700 "$MESHNODE_HOME/etc/ssh"
+ssh-keygen -q -t ed25519 -N '' -f "$work/key"
+install -m 600 "$work/key.pub" "$MESHNODE_HOME/etc/ssh/authorized_keys"
+printf 'port = %s\n' "$ssh_port" >"$MESHNODE_HOME/etc/meshnode.ssh.cfg"
+gogo() { # one console command over SSH, once the console accepts
+    until_true 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$ssh_port" 2>/dev/null
+    ssh -F none -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+        -i "$work/key" -p "$ssh_port" meshnode@127.0.0.1 "$@" </dev/null
+}
+bundle_id() { gogo lb -s "$1" | awk -F'|' -v bsn="$1" 'index($4, bsn " (") { gsub(/ /, "", $1); print $1 }'; }
+# a bundle of our own (no code), and health.phi as rebuilt with one more manifest header
+printf 'Bundle-ManifestVersion: 2\nBundle-SymbolicName: dist.test.hand\nBundle-Version: 1.0.0\n' >"$work/hand.mf"
+jar --create --file "$work/hand.jar" --manifest "$work/hand.mf"
+phi=$(unzip -Z1 "$dist/lib/meshnode.jar" 'jar/health.phi-*.jar')
+mkdir -p "$work/rebuilt/jar"
+unzip -p "$dist/lib/meshnode.jar" "$phi" >"$work/rebuilt/$phi"
+printf 'Meshnode-Dist-Test: rebuilt\n' >"$work/rebuilt.mf"
+jar --update --file "$work/rebuilt/$phi" --manifest "$work/rebuilt.mf" 2>/dev/null
+
+out=$("$mn" start 2>&1); rc=$?
+check "a start of the same build: exit 0 with the ready line" test "$rc" = 0 -a -n "$(grep 'meshnode ready' <<<"$out")"
+check "and it reuses the framework's cache: no bundle installed again" test -n "$before" -a "$(cached)" = "$before"
+out=$(gogo install "file:$work/hand.jar" 2>&1)
+check "a bundle installed at the console ($out)" test -n "$(bundle_id dist.test.hand)"
+id=$(bundle_id health.phi)
+out=$(gogo update "$id" "file:$work/rebuilt/$phi" 2>&1)
+check "a built-in bundle updated at the console ($out)" test -n "$(gogo headers "$id" | grep 'Meshnode-Dist-Test')"
+"$mn" stop >/dev/null
+out=$("$mn" start 2>&1); rc=$?
+check "the next start of the same build: exit 0 with the ready line" test "$rc" = 0 -a -n "$(grep 'meshnode ready' <<<"$out")"
+check "has only the bundles the jar ships: the installed one is gone" test -z "$(bundle_id dist.test.hand)"
+id=$(bundle_id health.phi)
+check "and the updated one is the jar's again" test -n "$id" -a -z "$(gogo headers "$id" | grep 'Meshnode-Dist-Test')"
+"$mn" stop >/dev/null
+# a new build: health.phi rebuilt inside lib/meshnode.jar, its digest in the manifest with it
+digest=$(printf "$(sha256sum <"$work/rebuilt/$phi" | cut -c1-64 | sed 's/../\\x&/g')" | base64)
+printf 'Manifest-Version: 1.0\n\nName: %s\nSHA-256-Digest: %s\n' "$phi" "$digest" >"$work/outer.mf"
+build=$(cat "$fw/meshnode.build")
+jar --update --file "$dist/lib/meshnode.jar" --manifest "$work/outer.mf" -C "$work/rebuilt" "$phi" 2>/dev/null
+out=$("$mn" start 2>&1); rc=$?
+check "a start of a rebuilt jar: exit 0 with the ready line" test "$rc" = 0 -a -n "$(grep 'meshnode ready' <<<"$out")"
+check "starts from an empty cache ($build, now $(cat "$fw/meshnode.build"))" test "$(cat "$fw/meshnode.build")" != "$build"
+id=$(bundle_id health.phi)
+check "and runs the rebuilt bundle" test -n "$id" -a -n "$(gogo headers "$id" | grep 'Meshnode-Dist-Test = rebuilt')"
+out=$("$mn" stop 2>&1); rc=$?
+check "and stops cleanly ($out)" test "$rc" = 0
 out=$("$mn" bogus 2>&1); rc=$?
 check "an unknown command prints the usage, exit 2" test "$rc" = 2 -a -n "$(grep usage <<<"$out")"
 

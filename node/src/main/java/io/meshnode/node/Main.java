@@ -1,6 +1,5 @@
 package io.meshnode.node;
 
-import java.lang.reflect.InvocationTargetException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -63,31 +62,35 @@ public final class Main {
         System.setProperty("felix.fileinstall.tmpdir", tmp.toString());
         // Gogo reads <gosh.home>/etc/gosh_profile; without it an etc/ folder in the cwd would apply.
         System.setProperty("gosh.home", dir.toString());
-        // The launcher empties this folder at every start (launch.keep=false): a clean cache, and no
-        // osgi.*.fw folder in java.io.tmpdir.
-        System.setProperty("launch.storage.dir", data.resolve("framework").toString());
-        // The console (gogo.jline) sits at start level 2 (cnf/framework.bnd). The launcher sets the
-        // framework to the beginning level only after starting the bundles, which would undo
-        // shell.commands raising it; so the beginning level is chosen here, by the same rule.
-        if (interactive()) {
-            System.setProperty("org.osgi.framework.startlevel.beginning", "2");
-        }
+        // The framework's cache is kept from one start to the next while the jar stays the same build: its bundles
+        // are not installed again at every start (ShippedBundles keeps it to what this build ships).
+        Launch launch = Launch.prepare(data);
+        System.setProperty("launch.storage.dir", launch.cache().toString());
+        System.setProperty("launch.keep", "true");
+        System.setProperty("org.osgi.framework.storage.clean", "none");
+        // Config Admin's copy of the configuration, rebuilt from etc/ at every start as on an empty cache: a
+        // configuration made without a file lasts one run, and none is found again after its file is gone.
+        System.setProperty("felix.cm.dir", Files.createDirectories(tmp.resolve("config")).toString());
+        // Start levels (cnf/framework.bnd, node/meshnode.bndrun): 1 the mesh and everything it needs, 2 the interactive
+        // console (gogo.jline), 3 the operators' tools (JMX, metrics, SSH console). The launcher raises the framework
+        // to 3 once it has started the level-1 bundles, so the mesh listens before the tools start and the console
+        // (after the mesh commands, which are at 1) before them. Without a terminal the console is kept from starting
+        // (ConsoleSwitch); shell.commands' ConsoleStarter follows the same decision.
+        boolean console = interactive();
+        System.setProperty("meshnode.console", String.valueOf(console));
+        System.setProperty("org.osgi.framework.startlevel.beginning", "3");
+        System.setProperty("launch.activators",
+            "io.meshnode.node.launch.ShippedBundles,io.meshnode.node.launch.ConsoleSwitch");
         // This process is the node: node.runtime stops the framework cleanly on SIGTERM (NodeMain). Frameworks
         // launched otherwise (Karaf, test runners) stop themselves.
         System.setProperty("meshnode.stop.on.signal", "true");
 
-        try {
-            Class.forName("aQute.launcher.pre.EmbeddedLauncher")
-                .getMethod("main", String[].class)
-                .invoke(null, (Object) new String[0]);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
-        }
+        launch.run();
     }
 
     /**
-     * data/ holds the node key, the SSH host key and the framework's storage, where Config Admin keeps its copy of
-     * every configuration (the console password's hash among them): only the node's user may enter it. Created so;
+     * data/ holds the node key, the SSH host key, the framework's cache and Config Admin's copy of every configuration
+     * (the console password's hash among them): only the node's user may enter it. Created so;
      * an existing one open to others is closed, and said so.
      */
     private static Path ownerOnly(Path data) throws java.io.IOException {
@@ -114,15 +117,7 @@ public final class Main {
 
     /** {@code dir}, created empty: whatever an earlier run left in it is deleted. */
     private static Path emptied(Path dir) throws java.io.IOException {
-        if (Files.isDirectory(dir)) {
-            try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
-                for (Path p : (Iterable<Path>) all.sorted(java.util.Comparator.reverseOrder())::iterator) {
-                    if (!p.equals(dir)) {
-                        Files.delete(p);
-                    }
-                }
-            }
-        }
+        Launch.deleteAll(dir, true);
         return Files.createDirectories(dir);
     }
 

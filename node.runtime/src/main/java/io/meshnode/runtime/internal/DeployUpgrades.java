@@ -32,8 +32,9 @@ import io.meshnode.internal.home.NodeHome;
  * as after {@code update <id> <jar>}.
  * <p>
  * A bundle installed or updated otherwise once the node runs (at the console: {@code install}, {@code update}) is
- * lost at the next start, since the launcher empties the framework's cache: that is said at once, as a warning (on
- * the console's stderr and in the log), with the way to keep it, {@code deploy/}.
+ * lost at the next start, which brings back exactly the bundles the node ships (node's ShippedBundles keeps the
+ * framework's cache to them): that is said at once, as a warning (on the console's stderr and in the log), with the
+ * way to keep it, {@code deploy/}.
  */
 @Component(immediate = true)
 public class DeployUpgrades implements SynchronousBundleListener {
@@ -83,7 +84,7 @@ public class DeployUpgrades implements SynchronousBundleListener {
             restoreOlder(b);
         } else if ((event.getType() == BundleEvent.INSTALLED || event.getType() == BundleEvent.UPDATED) && !deployed(b)
             && b.getBundleId() != 0) {
-            log.warn("{} {} ({}) was {} for this run only: the framework's cache is emptied at every start. To keep it, "
+            log.warn("{} {} ({}) was {} for this run only: a start brings back the bundles the node ships. To keep it, "
                 + "copy the jar into {}/", b.getSymbolicName(), b.getVersion(), b.getLocation(),
                 event.getType() == BundleEvent.INSTALLED ? "installed" : "updated", deploy);
         }
