@@ -12,6 +12,8 @@ import java.nio.file.attribute.PosixFilePermissions;
  * because bnd expands them at build time.
  */
 public final class Main {
+    /** The framework's last start level (cnf/framework.bnd, node/meshnode.bndrun): 3, the operators' tools. */
+    static final int BEGINNING_LEVEL = 3;
     private static final String USAGE = String.join(System.lineSeparator(),
         "Usage: java -jar meshnode.jar [--home <dir>] [--id]",
         "  --home <dir>  node home (default: system property meshnode.home, else ./meshnode-home);",
@@ -78,7 +80,7 @@ public final class Main {
         // (ConsoleSwitch); shell.commands' ConsoleStarter follows the same decision.
         boolean console = interactive();
         System.setProperty("meshnode.console", String.valueOf(console));
-        System.setProperty("org.osgi.framework.startlevel.beginning", "3");
+        System.setProperty("org.osgi.framework.startlevel.beginning", Integer.toString(BEGINNING_LEVEL));
         System.setProperty("launch.activators",
             "io.meshnode.node.launch.ShippedBundles,io.meshnode.node.launch.ConsoleSwitch");
         // This process is the node: node.runtime stops the framework cleanly on SIGTERM (NodeMain). Frameworks
