@@ -3,6 +3,7 @@ package io.meshnode.core.internal.engine;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.concurrent.atomic.LongAdder;
 
 import io.meshnode.api.config.ConfigValues;
 import io.meshnode.api.mesh.PeerState;
@@ -10,7 +11,10 @@ import io.meshnode.api.mesh.TransitionDTO;
 import io.meshnode.api.topology.NodeRole;
 import io.meshnode.api.transport.CloseReason;
 
-/** Everything known about one peer: who it is, its {@link Phase}, and its history. Confined to the mesh thread. */
+/**
+ * Everything known about one peer: who it is, its {@link Phase}, and its history. Confined to the mesh thread, except
+ * the counters of application data, which the senders' threads add to.
+ */
 public final class Peer {
     public final InetSocketAddress endpoint;
     String id;
@@ -32,9 +36,12 @@ public final class Peer {
     long lastCloseAt;
     long connectedSince;
     long bytesIn;
+    /** Bytes of the frames the mesh thread sent (hellos, pings, pongs, goodbyes). */
     long bytesOut;
     long messagesIn;
-    long messagesOut;
+    /** Application messages and their bytes, counted by the senders' threads ({@link Routes}). */
+    final LongAdder messagesOut = new LongAdder();
+    final LongAdder dataBytesOut = new LongAdder();
     long dialAttempts;
     String authentication;
     String keyFingerprint;

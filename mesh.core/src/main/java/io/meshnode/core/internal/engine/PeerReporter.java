@@ -74,9 +74,9 @@ final class PeerReporter {
         d.lastCloseDetail = p.lastDetail;
         d.lastCloseAt = p.lastCloseAt;
         d.bytesIn = p.bytesIn;
-        d.bytesOut = p.bytesOut;
+        d.bytesOut = p.bytesOut + p.dataBytesOut.sum();
         d.messagesIn = p.messagesIn;
-        d.messagesOut = p.messagesOut;
+        d.messagesOut = p.messagesOut.sum();
         d.dialAttempts = p.dialAttempts;
         d.history = new ArrayList<>(p.history.size());
         for (TransitionDTO t : p.history) {
