@@ -194,6 +194,17 @@ public final class MeshEngine {
         sources.members(members);
     }
 
+    /**
+     * The bound health monitor's settings changed (its service properties, as Declarative Services updates them when
+     * its configuration is modified): every live link is assessed again now, so a shorter interval or timeout
+     * applies at once, not at the check the old settings planned.
+     */
+    public void healthSettingsChanged() {
+        if (!node.stopped) {
+            health.replan();
+        }
+    }
+
     public void servicesChanged() {
         if (node.stopped) {
             return;

@@ -274,6 +274,14 @@ public class MeshComponent implements Mesh, Messaging, Bans {
         bound(Role.HEALTH, s, ref);
     }
 
+    // Declarative Services updates a component's service properties when its configuration is modified: for the
+    // bound monitor that means new settings (etc/meshnode.heartbeat.cfg edited), which the links' checks follow now.
+    void updatedHealth(HealthMonitor s, ServiceReference<HealthMonitor> ref) {
+        if (slots.health.get() == s) {
+            gateway.post(engine::healthSettingsChanged);
+        }
+    }
+
     void unbindHealth(HealthMonitor s) {
         unbound(Role.HEALTH, s, slots.health);
     }
