@@ -82,6 +82,7 @@ final class LinkIo {
             return;
         }
         l.closing = true;
+        routes.closing(l.conn);
         l.cancelTimers();
         l.goodbyeSent = CompletableFuture.completedFuture(null);
         l.conn.close(reason, detail);
@@ -118,6 +119,7 @@ final class LinkIo {
             return;
         }
         l.closing = true;
+        routes.closing(l.conn);
         l.cancelTimers();
         l.countOut(frame.length + FRAME_OVERHEAD);
         CompletableFuture<Void> closed = new CompletableFuture<>();

@@ -291,6 +291,7 @@ final class LinkLifecycle {
             return;
         }
         l.closing = true;
+        io.routes.closing(c);
         l.cancelTimers();
         if (!held.isEmpty()) {
             unhold(l);

@@ -35,11 +35,15 @@ public final class Peer {
     String lastDetail = "";
     long lastCloseAt;
     long connectedSince;
+    /** Bytes of the frames the mesh thread handled or sent (hellos, pings, pongs, goodbyes, data it dispatched). */
     long bytesIn;
-    /** Bytes of the frames the mesh thread sent (hellos, pings, pongs, goodbyes). */
     long bytesOut;
-    long messagesIn;
-    /** Application messages and their bytes, counted by the senders' threads ({@link Routes}). */
+    /**
+     * Application messages and their bytes, counted on the threads that move them: the senders' ({@link Routes}), the
+     * transport's for data delivered straight to the handlers ({@link FrameDispatcher#deliverDirect}), the mesh thread's.
+     */
+    final LongAdder messagesIn = new LongAdder();
+    final LongAdder dataBytesIn = new LongAdder();
     final LongAdder messagesOut = new LongAdder();
     final LongAdder dataBytesOut = new LongAdder();
     long dialAttempts;

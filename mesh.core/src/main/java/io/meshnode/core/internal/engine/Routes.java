@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.meshnode.api.transport.Connection;
@@ -24,7 +26,11 @@ import io.meshnode.core.internal.wire.Protocol;
  * were made in (two sends from different threads, neither of which happens before the other, have no order). A
  * live link is published only after the link it replaced was told to close, and a connection told to close
  * refuses every send after that, so a sender holding a stale view fails (the payload is lost, as any payload
- * still queued on a replaced link is); it never reaches the peer behind a payload sent later on the new link.
+ * still queued on a replaced link is) instead of queueing behind the goodbye. What the old link had written before
+ * may still reach the peer, over its own connection.
+ * <p>
+ * Inbound likewise: the transport's threads find a live link's connection here and hand its data frames to the
+ * handlers directly when nothing of that connection waits for the mesh thread.
  */
 final class Routes {
     /** One peer's live link as published, with what its hellos agreed (fixed for the link's life). */
@@ -32,7 +38,14 @@ final class Routes {
 
     private record View(Map<String, Route> byId, List<Route> all) {}
 
+    /**
+     * A live link as the transport's threads see it, for data delivered without the mesh thread
+     * ({@link FrameDispatcher#deliverDirect}); {@code arrivalAt} rate-limits the arrivals told to the heartbeat.
+     */
+    record Inbound(Link link, Peer peer, String id, int frameMax, AtomicLong arrivalAt) {}
+
     private volatile View view = new View(Map.of(), List.of());
+    private final Map<Connection, Inbound> inbound = new ConcurrentHashMap<>();
     /** Sends refused because a link's outbound budget was full; any thread. */
     private final LongAdder refused = new LongAdder();
 
@@ -54,6 +67,26 @@ final class Routes {
         }
         twice.forEach(byId::remove);
         view = new View(Map.copyOf(byId), List.copyOf(all));
+        Map<Connection, Inbound> in = new HashMap<>();
+        for (Peer p : peers) {
+            Link l = p.live();
+            if (l != null && p.id != null && !l.closing) {
+                Inbound known = inbound.get(l.conn);
+                in.put(l.conn, known != null ? known : new Inbound(l, p, p.id, l.frameMax, new AtomicLong(Long.MIN_VALUE)));
+            }
+        }
+        inbound.keySet().retainAll(in.keySet());
+        inbound.putAll(in);
+    }
+
+    /** Mesh thread: a link is closing; what still arrives on it goes to the mesh thread, which drops it. */
+    void closing(Connection c) {
+        inbound.remove(c);
+    }
+
+    /** @return the live, open link of connection {@code c} as last published, or {@code null} */
+    Inbound inbound(Connection c) {
+        return inbound.get(c);
     }
 
     /** @return the route of the connected peer whose whole id is {@code id}, or {@code null} */

@@ -83,13 +83,18 @@ final class TransportEvents {
         }
 
         /**
-         * Each frame is a task on the mesh thread; while a connection has {@link #PAUSE_READS_AT} frames not yet
-         * handled, its reads pause (the kernel's window then holds the sender back) until the mesh has caught up
-         * to {@link #RESUME_READS_AT}.
+         * A live link's data frame goes to the handlers at once when none of the connection's frames waits for the
+         * mesh thread (so they stay in order); any other frame is a task on the mesh thread. While a connection has
+         * {@link #PAUSE_READS_AT} frames not yet handled, its reads pause (the kernel's window then holds the sender
+         * back) until the mesh has caught up to {@link #RESUME_READS_AT}.
          */
         @Override
         public void frame(Connection c, byte[] frame) {
             AtomicInteger waiting = backlog.computeIfAbsent(c, k -> new AtomicInteger());
+            // Nothing of this connection waits for the mesh thread: a live link's data goes to the handlers now.
+            if (waiting.get() == 0 && dispatcher.deliverDirect(c, frame)) {
+                return;
+            }
             if (waiting.incrementAndGet() == PAUSE_READS_AT) {
                 c.pauseReads();
                 readPauses.incrementAndGet();

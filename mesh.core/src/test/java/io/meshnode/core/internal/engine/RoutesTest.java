@@ -156,4 +156,33 @@ class RoutesTest {
         assertEquals(1, a.engine.node().sendsRefused, "only budget refusals count");
         assertTrue(b.messages.isEmpty());
     }
+
+    /**
+     * Inbound: a live link's data goes to the handlers straight from the transport's callback, without the mesh
+     * thread; a data frame behind a frame that still waits for the mesh thread waits too, so the handlers see the
+     * link's frames in order.
+     */
+    @Test
+    void aLiveLinksDataReachesTheHandlerAtOnceUnlessAnEarlierFrameWaitsForTheMeshThread() throws Exception {
+        TestNode a = node("a", "127.0.0.2:7800", "127.0.0.3:7800");
+        TestNode b = node("b", "127.0.0.3:7800", "127.0.0.2:7800");
+        clock.advance(500);
+        FakeNetwork.FakeConnection atB = net.connections.stream()
+            .filter(c -> c.open && c.local.getAddress().equals(b.listen.getAddress())).findFirst().orElseThrow();
+        atB.handler.frame(atB, io.meshnode.core.internal.wire.Protocol.data("t", text("1")));
+        assertEquals(List.of("t:1"), b.messages, "delivered from the transport's thread, the clock not moved");
+        atB.handler.frame(atB, io.meshnode.core.internal.wire.Protocol.ping(7, 0));
+        atB.handler.frame(atB, io.meshnode.core.internal.wire.Protocol.data("t", text("2")));
+        assertEquals(List.of("t:1"), b.messages, "behind the ping, which waits for the mesh thread");
+        clock.advance(0);
+        assertEquals(List.of("t:1", "t:2"), b.messages);
+        atB.handler.frame(atB, io.meshnode.core.internal.wire.Protocol.data("t", text("3")));
+        assertEquals(List.of("t:1", "t:2", "t:3"), b.messages, "nothing waits any more");
+        assertEquals(3, b.peer(a).messagesIn);
+        // a link that is closing delivers nothing more
+        b.engine.reconnect(a.identity.id());
+        atB.handler.frame(atB, io.meshnode.core.internal.wire.Protocol.data("t", text("4")));
+        clock.advance(0);
+        assertEquals(List.of("t:1", "t:2", "t:3"), b.messages);
+    }
 }
