@@ -3,7 +3,6 @@ package io.meshnode.itest.mesh;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
@@ -19,9 +18,6 @@ import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -43,7 +39,9 @@ import io.meshnode.itest.mesh.load.MessagingLoad;
  * engines on a bare Netty pipeline, sending with {@code writeAndFlush} per frame, once without and once with Netty's
  * flush consolidation (which the transport has); the faster of the two is the ratio's denominator. Each phase runs
  * {@value #WARMUP_MS} ms of warm-up and is measured over the next {@value #MEASURE_MS} ms from the receiver's own
- * counters and clock; phases alternate, {@code -Dbench.rounds} times (2).
+ * counters and clock; phases alternate, {@code -Dbench.rounds} times (3; the first one warms the JITs up and its
+ * figures are marked so). Beside MiB/s it prints payload MiB per
+ * CPU-second of the sending and receiving processes, which a machine loaded by others disturbs less.
  */
 @Tag("benchmark")
 class MessagingBench {
@@ -68,14 +66,14 @@ class MessagingBench {
 
     @Test
     void messagingAgainstRawNettyOverTls() throws Exception {
-        int rounds = Integer.getInteger("bench.rounds", 2);
+        int rounds = Integer.getInteger("bench.rounds", 3);
         int port = ThreadLocalRandom.current().nextInt(20_000, 40_000);
         NodeProcess a = new NodeProcess(root, "a", "127.0.21.10:" + port);
         NodeProcess b = new NodeProcess(root, "b", "127.0.21.11:" + port);
         Path control = root.resolve("control");
         Files.writeString(control, "0");
         Path load = root.resolve("load.jar");
-        writeLoadBundle(load);
+        NodeProcess.writeBundle(load, MessagingLoad.class, MessagingLoad.manifest());
         for (NodeProcess n : List.of(a, b)) {
             n.jvm.addAll(JVM);
             n.jvm.add("-XX:TieredStopAtLevel=4"); // the full JIT, as bin/meshnode runs (NodeProcess starts C1 only)
@@ -114,23 +112,31 @@ class MessagingBench {
         List<List<Long>> busy = List.of(new ArrayList<>(), new ArrayList<>());
         for (int round = 0; round < rounds; round++) {
             // the heartbeat's round trip on the idle link
+            boolean counted = round > 0; // the first round warms the JITs of all four processes up
             long t0 = System.nanoTime();
             Thread.sleep(WARMUP_MS);
-            idle.addAll(rtts(a, t0, System.nanoTime()));
+            if (counted) {
+                idle.addAll(rtts(a, t0, System.nanoTime()));
+            }
             for (int s = 0; s < SIZES.length; s++) {
                 int size = SIZES[s];
                 Phase mesh = measure(b.stdout, a.pid(), b.pid(), () -> write(control, size), () -> write(control, 0));
-                busy.get(s).addAll(rtts(a, mesh.from, mesh.to));
+                if (counted) {
+                    busy.get(s).addAll(rtts(a, mesh.from, mesh.to));
+                }
                 Phase raw = rawPhase(receiver, plain, size);
                 Phase consolidated = rawPhase(receiver, consolidating, size);
                 double base = Math.max(raw.mib(size), consolidated.mib(size));
+                double baseCpu = Math.max(raw.mibPerCpu(size), consolidated.mibPerCpu(size));
                 String line = String.format(Locale.ROOT,
-                    "BENCH round %d, %d-byte payloads over TLS: Messaging %.0f msg/s %.1f MiB/s (cpu A %.1fs B %.1fs); "
-                        + "raw Netty %.0f msg/s %.1f MiB/s (cpu %.1fs/%.1fs), with flush consolidation %.0f msg/s %.1f MiB/s "
-                        + "(cpu %.1fs/%.1fs); ratio %.2f; load average %s",
-                    round + 1, size, mesh.rate(), mesh.mib(size), mesh.cpuSender, mesh.cpuReceiver, raw.rate(), raw.mib(size),
-                    raw.cpuSender, raw.cpuReceiver, consolidated.rate(), consolidated.mib(size), consolidated.cpuSender,
-                    consolidated.cpuReceiver, mesh.mib(size) / base, loadAverage());
+                    "BENCH round %d%s, %d-byte payloads over TLS: Messaging %.0f msg/s %.1f MiB/s (cpu A %.1fs B %.1fs, %.0f MiB "
+                        + "per cpu-s); raw Netty %.0f msg/s %.1f MiB/s (cpu %.1fs/%.1fs, %.0f MiB per cpu-s), with flush "
+                        + "consolidation %.0f msg/s %.1f MiB/s (cpu %.1fs/%.1fs, %.0f MiB per cpu-s); ratio %.2f (per cpu-s %.2f); "
+                        + "load average %s",
+                    round + 1, counted ? "" : " (warm-up)", size, mesh.rate(), mesh.mib(size), mesh.cpuSender, mesh.cpuReceiver, mesh.mibPerCpu(size),
+                    raw.rate(), raw.mib(size), raw.cpuSender, raw.cpuReceiver, raw.mibPerCpu(size), consolidated.rate(),
+                    consolidated.mib(size), consolidated.cpuSender, consolidated.cpuReceiver, consolidated.mibPerCpu(size),
+                    mesh.mib(size) / base, mesh.mibPerCpu(size) / baseCpu, loadAverage());
                 System.out.println(line);
                 report.add(line);
             }
@@ -156,6 +162,11 @@ class MessagingBench {
 
         double mib(int payload) {
             return rate() * payload / (1024.0 * 1024.0);
+        }
+
+        /** Payload MiB moved per CPU-second of the two processes: steadier than MiB/s on a machine others load. */
+        double mibPerCpu(int payload) {
+            return messages * (double) payload / (1024.0 * 1024.0) / Math.max(0.01, cpuSender + cpuReceiver);
         }
     }
 
@@ -260,17 +271,6 @@ class MessagingBench {
             return f[0] + " " + f[1] + " " + f[2];
         } catch (IOException e) {
             return "?";
-        }
-    }
-
-    private static void writeLoadBundle(Path jar) throws IOException {
-        String entry = MessagingLoad.class.getName().replace('.', '/') + ".class";
-        Manifest manifest = new Manifest(new java.io.ByteArrayInputStream(MessagingLoad.manifest().getBytes(StandardCharsets.UTF_8)));
-        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), manifest);
-            InputStream in = MessagingLoad.class.getClassLoader().getResourceAsStream(entry)) {
-            out.putNextEntry(new JarEntry(entry));
-            in.transferTo(out);
-            out.closeEntry();
         }
     }
 

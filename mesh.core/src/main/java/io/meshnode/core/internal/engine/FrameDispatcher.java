@@ -66,7 +66,7 @@ final class FrameDispatcher {
         }
         Data d;
         try {
-            d = (Data) Protocol.parse(bytes);
+            d = Protocol.parseData(bytes, in.topics());
         } catch (ProtocolException | RuntimeException e) {
             return false;
         }

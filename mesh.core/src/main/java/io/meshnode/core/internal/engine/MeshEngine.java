@@ -26,7 +26,6 @@ import io.meshnode.core.internal.security.Admission;
 import io.meshnode.core.internal.security.BanList;
 import io.meshnode.core.internal.security.Identity;
 import io.meshnode.core.internal.security.Security;
-import io.meshnode.core.internal.wire.Protocol;
 
 /**
  * The mesh, free of OSGi: the coordinator of the engine's rooms and the one facade the component and the tests
@@ -395,7 +394,7 @@ public final class MeshEngine {
         }
         byte[] frame;
         try {
-            frame = Protocol.data(topic, payload);
+            frame = io.routes.frame(topic, payload);
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -426,7 +425,6 @@ public final class MeshEngine {
 
     /** Any thread: to every connected peer, on the caller's thread (see {@link Routes}). */
     public Map<String, CompletionStage<Void>> broadcast(String topic, byte[] payload) {
-        byte[] frame = Protocol.data(topic, payload);
-        return io.routes.broadcast(frame);
+        return io.routes.broadcast(io.routes.frame(topic, payload));
     }
 }

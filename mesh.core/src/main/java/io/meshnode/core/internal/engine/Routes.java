@@ -42,7 +42,12 @@ final class Routes {
      * A live link as the transport's threads see it, for data delivered without the mesh thread
      * ({@link FrameDispatcher#deliverDirect}); {@code arrivalAt} rate-limits the arrivals told to the heartbeat.
      */
-    record Inbound(Link link, Peer peer, String id, int frameMax, AtomicLong arrivalAt) {}
+    record Inbound(Link link, Peer peer, String id, int frameMax, AtomicLong arrivalAt, Protocol.TopicMemo topics) {}
+
+    /** A topic and its checked bytes, as the last send named it: most senders use one or a few topics. */
+    private record Topic(String name, byte[] bytes) {}
+
+    private volatile Topic lastTopic;
 
     private volatile View view = new View(Map.of(), List.of());
     private final Map<Connection, Inbound> inbound = new ConcurrentHashMap<>();
@@ -72,7 +77,8 @@ final class Routes {
             Link l = p.live();
             if (l != null && p.id != null && !l.closing) {
                 Inbound known = inbound.get(l.conn);
-                in.put(l.conn, known != null ? known : new Inbound(l, p, p.id, l.frameMax, new AtomicLong(Long.MIN_VALUE)));
+                in.put(l.conn, known != null ? known : new Inbound(l, p, p.id, l.frameMax, new AtomicLong(Long.MIN_VALUE),
+                    new Protocol.TopicMemo()));
             }
         }
         inbound.keySet().retainAll(in.keySet());
@@ -92,6 +98,20 @@ final class Routes {
     /** @return the route of the connected peer whose whole id is {@code id}, or {@code null} */
     Route route(String id) {
         return id == null ? null : view.byId.get(id);
+    }
+
+    /**
+     * Any thread: a data frame, its topic checked once for a sender that keeps naming it.
+     *
+     * @throws IllegalArgumentException for an invalid topic
+     */
+    byte[] frame(String topic, byte[] payload) {
+        Topic t = lastTopic;
+        if (t == null || !t.name.equals(topic)) {
+            t = new Topic(topic, Protocol.topic(topic));
+            lastTopic = t;
+        }
+        return Protocol.data(t.bytes, payload);
     }
 
     long refused() {

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -19,9 +18,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.meshnode.api.mesh.PeerState;
-import io.meshnode.api.retry.RetryDecision;
-import io.meshnode.api.retry.RetryPolicy;
-import io.meshnode.api.topology.NodeRole;
 import io.meshnode.api.transport.OverBudgetException;
 
 /**
@@ -38,19 +34,17 @@ class RoutesTest {
 
     private TestNode node(String name, String listen, String peers) throws Exception {
         TestNode n = new TestNode(clock, net, dir, name, listen);
-        n.retry = new RetryPolicy() {
-            @Override
-            public RetryDecision next(NodeRole role, int failures, Duration previous) {
-                return RetryDecision.retryAfter(Duration.ofMillis(100));
-            }
-
-            @Override
-            public Duration stableAfter() {
-                return Duration.ofSeconds(1);
-            }
-        };
+        n.retry = TestNode.retryEvery(100);
         n.start(map("peers", peers, "dial.grace", "50ms", "admit", "any"), false);
         return n;
+    }
+
+    /** a (127.0.0.2) and b (127.0.0.3), linked. */
+    private TestNode[] linked() throws Exception {
+        TestNode a = node("a", "127.0.0.2:7800", "127.0.0.3:7800");
+        TestNode b = node("b", "127.0.0.3:7800", "127.0.0.2:7800");
+        clock.advance(500);
+        return new TestNode[] {a, b};
     }
 
     private static byte[] text(String s) {
@@ -72,9 +66,9 @@ class RoutesTest {
 
     @Test
     void aSendByWholeIdGoesStraightToTheLiveLinkAndOneByPrefixOrAddressIsResolvedFirst() throws Exception {
-        TestNode a = node("a", "127.0.0.2:7800", "127.0.0.3:7800");
-        TestNode b = node("b", "127.0.0.3:7800", "127.0.0.2:7800");
-        clock.advance(500);
+        TestNode[] ab = linked();
+        TestNode a = ab[0];
+        TestNode b = ab[1];
         String id = b.identity.id();
         CompletionStage<Void> direct = a.engine.sendDirect(id, "t", text("1"));
         assertNotNull(direct, "a connected peer's whole id needs no lookup on the mesh thread");
@@ -96,9 +90,9 @@ class RoutesTest {
 
     @Test
     void theViewFollowsTheLiveLinkThroughAReconnectAndOrderSurvivesTheReplacement() throws Exception {
-        TestNode a = node("a", "127.0.0.2:7800", "127.0.0.3:7800");
-        TestNode b = node("b", "127.0.0.3:7800", "127.0.0.2:7800");
-        clock.advance(500);
+        TestNode[] ab = linked();
+        TestNode a = ab[0];
+        TestNode b = ab[1];
         String id = b.identity.id();
         a.engine.sendDirect(id, "t", text("1"));
         a.engine.reconnect("127.0.0.3:7800"); // the old link says goodbye; the view still names it until it closes
@@ -117,9 +111,9 @@ class RoutesTest {
 
     @Test
     void aPeerWithoutALiveLinkHasNoRouteAndItsSendsSayWhy() throws Exception {
-        TestNode a = node("a", "127.0.0.2:7800", "127.0.0.3:7800");
-        TestNode b = node("b", "127.0.0.3:7800", "127.0.0.2:7800");
-        clock.advance(500);
+        TestNode[] ab = linked();
+        TestNode a = ab[0];
+        TestNode b = ab[1];
         String id = b.identity.id();
         b.engine.stop();
         clock.advance(50);
@@ -140,9 +134,9 @@ class RoutesTest {
 
     @Test
     void aSendOverTheBudgetFailsAtOnceAndIsCountedAsRefusedAFailedOneIsNot() throws Exception {
-        TestNode a = node("a", "127.0.0.2:7800", "127.0.0.3:7800");
-        TestNode b = node("b", "127.0.0.3:7800", "127.0.0.2:7800");
-        clock.advance(500);
+        TestNode[] ab = linked();
+        TestNode a = ab[0];
+        TestNode b = ab[1];
         String id = b.identity.id();
         net.full = true;
         assertInstanceOf(OverBudgetException.class, failure(a.engine.sendDirect(id, "t", text("x"))));
@@ -164,9 +158,9 @@ class RoutesTest {
      */
     @Test
     void aLiveLinksDataReachesTheHandlerAtOnceUnlessAnEarlierFrameWaitsForTheMeshThread() throws Exception {
-        TestNode a = node("a", "127.0.0.2:7800", "127.0.0.3:7800");
-        TestNode b = node("b", "127.0.0.3:7800", "127.0.0.2:7800");
-        clock.advance(500);
+        TestNode[] ab = linked();
+        TestNode a = ab[0];
+        TestNode b = ab[1];
         FakeNetwork.FakeConnection atB = net.connections.stream()
             .filter(c -> c.open && c.local.getAddress().equals(b.listen.getAddress())).findFirst().orElseThrow();
         atB.handler.frame(atB, io.meshnode.core.internal.wire.Protocol.data("t", text("1")));
