@@ -133,7 +133,8 @@ class MessagingBench {
                         + "per cpu-s); raw Netty %.0f msg/s %.1f MiB/s (cpu %.1fs/%.1fs, %.0f MiB per cpu-s), with flush "
                         + "consolidation %.0f msg/s %.1f MiB/s (cpu %.1fs/%.1fs, %.0f MiB per cpu-s); ratio %.2f (per cpu-s %.2f); "
                         + "load average %s",
-                    round + 1, counted ? "" : " (warm-up)", size, mesh.rate(), mesh.mib(size), mesh.cpuSender, mesh.cpuReceiver, mesh.mibPerCpu(size),
+                    round + 1, counted ? "" : " (warm-up)", size, mesh.rate(), mesh.mib(size), mesh.cpuSender,
+                    mesh.cpuReceiver, mesh.mibPerCpu(size),
                     raw.rate(), raw.mib(size), raw.cpuSender, raw.cpuReceiver, raw.mibPerCpu(size), consolidated.rate(),
                     consolidated.mib(size), consolidated.cpuSender, consolidated.cpuReceiver, consolidated.mibPerCpu(size),
                     mesh.mib(size) / base, mesh.mibPerCpu(size) / baseCpu, loadAverage());
