@@ -52,8 +52,8 @@ final class FrameDispatcher {
 
     /**
      * Any thread (the connection's transport thread): hands a data frame of a live link to the handlers at once,
-     * without a task on the mesh thread, when nothing of that connection waits for the mesh thread (the caller's
-     * word), so the handlers see the link's messages in order. Anything else (no live link, a frame over the agreed
+     * without a task on the mesh thread, when no data frame of that connection waits for the mesh thread (the
+     * caller's word, {@link Backlog}), so the handlers see the link's messages in order. Anything else (no live link, a frame over the agreed
      * frame.max, one that does not parse) is left to {@link #frame} to judge. The heartbeat still learns that the
      * link carried a frame: at most one task a millisecond per link.
      *
