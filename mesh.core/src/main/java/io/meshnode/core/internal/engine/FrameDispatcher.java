@@ -75,7 +75,7 @@ final class FrameDispatcher {
         events.message(in.id(), d.topic(), d.payload());
         long now = clock.nanoTime();
         long told = in.arrivalAt().get();
-        if (now - told >= 1_000_000 && in.arrivalAt().compareAndSet(told, now)) {
+        if ((told == Long.MIN_VALUE || now - told >= 1_000_000) && in.arrivalAt().compareAndSet(told, now)) {
             Link l = in.link();
             clock.execute(() -> {
                 if (io.get(c) == l && !l.closing) {

@@ -39,12 +39,14 @@ class RoutesTest {
         return n;
     }
 
-    /** a (127.0.0.2) and b (127.0.0.3), linked. */
-    private TestNode[] linked() throws Exception {
-        TestNode a = node("a", "127.0.0.2:7800", "127.0.0.3:7800");
-        TestNode b = node("b", "127.0.0.3:7800", "127.0.0.2:7800");
+    private TestNode a;
+    private TestNode b;
+
+    /** Starts a (127.0.0.2) and b (127.0.0.3) and links them. */
+    private void linked() throws Exception {
+        a = node("a", "127.0.0.2:7800", "127.0.0.3:7800");
+        b = node("b", "127.0.0.3:7800", "127.0.0.2:7800");
         clock.advance(500);
-        return new TestNode[] {a, b};
     }
 
     private static byte[] text(String s) {
@@ -66,9 +68,7 @@ class RoutesTest {
 
     @Test
     void aSendByWholeIdGoesStraightToTheLiveLinkAndOneByPrefixOrAddressIsResolvedFirst() throws Exception {
-        TestNode[] ab = linked();
-        TestNode a = ab[0];
-        TestNode b = ab[1];
+        linked();
         String id = b.identity.id();
         CompletionStage<Void> direct = a.engine.sendDirect(id, "t", text("1"));
         assertNotNull(direct, "a connected peer's whole id needs no lookup on the mesh thread");
@@ -90,9 +90,7 @@ class RoutesTest {
 
     @Test
     void theViewFollowsTheLiveLinkThroughAReconnectAndOrderSurvivesTheReplacement() throws Exception {
-        TestNode[] ab = linked();
-        TestNode a = ab[0];
-        TestNode b = ab[1];
+        linked();
         String id = b.identity.id();
         a.engine.sendDirect(id, "t", text("1"));
         a.engine.reconnect("127.0.0.3:7800"); // the old link says goodbye; the view still names it until it closes
@@ -111,9 +109,7 @@ class RoutesTest {
 
     @Test
     void aPeerWithoutALiveLinkHasNoRouteAndItsSendsSayWhy() throws Exception {
-        TestNode[] ab = linked();
-        TestNode a = ab[0];
-        TestNode b = ab[1];
+        linked();
         String id = b.identity.id();
         b.engine.stop();
         clock.advance(50);
@@ -134,9 +130,7 @@ class RoutesTest {
 
     @Test
     void aSendOverTheBudgetFailsAtOnceAndIsCountedAsRefusedAFailedOneIsNot() throws Exception {
-        TestNode[] ab = linked();
-        TestNode a = ab[0];
-        TestNode b = ab[1];
+        linked();
         String id = b.identity.id();
         net.full = true;
         assertInstanceOf(OverBudgetException.class, failure(a.engine.sendDirect(id, "t", text("x"))));
@@ -157,9 +151,7 @@ class RoutesTest {
      */
     @Test
     void aLiveLinksDataReachesTheHandlerAtOnceEvenBehindAPingThatWaitsForTheMeshThread() throws Exception {
-        TestNode[] ab = linked();
-        TestNode a = ab[0];
-        TestNode b = ab[1];
+        linked();
         FakeNetwork.FakeConnection atB = net.connections.stream()
             .filter(c -> c.open && c.local.getAddress().equals(b.listen.getAddress())).findFirst().orElseThrow();
         atB.handler.frame(atB, io.meshnode.core.internal.wire.Protocol.data("t", text("1")));
@@ -174,5 +166,29 @@ class RoutesTest {
         atB.handler.frame(atB, io.meshnode.core.internal.wire.Protocol.data("t", text("4")));
         clock.advance(0);
         assertEquals(List.of("t:1", "t:2"), b.messages);
+    }
+
+    /** Data delivered without the mesh thread still tells the heartbeat that the link carried a frame. */
+    @Test
+    void dataDeliveredStraightToTheHandlersStillCountsAsAFrameForTheHeartbeat() throws Exception {
+        linked();
+        io.meshnode.api.health.LinkObservation[] seen = new io.meshnode.api.health.LinkObservation[1];
+        io.meshnode.api.health.HeartbeatRules slow = new io.meshnode.api.health.HeartbeatRules(java.time.Duration.ofSeconds(10),
+            java.time.Duration.ofSeconds(10), 3);
+        a.health = (link, now) -> {
+            seen[0] = link;
+            return slow.assess(link, now);
+        };
+        a.engine.servicesChanged();
+        clock.advance(2_000); // the new monitor's first ping and its pong, then nothing for a while
+        FakeNetwork.FakeConnection atA = net.connections.stream()
+            .filter(c -> c.open && c.local.getAddress().equals(a.listen.getAddress())).findFirst().orElseThrow();
+        long sent = clock.now();
+        atA.handler.frame(atA, io.meshnode.core.internal.wire.Protocol.data("t", text("1")));
+        assertEquals(List.of("t:1"), a.messages);
+        clock.advance(0);
+        a.engine.healthSettingsChanged(); // assessed now
+        clock.advance(0);
+        assertEquals(sent, seen[0].lastFrameAt(), "the data frame is the link's last frame");
     }
 }
