@@ -30,7 +30,7 @@ import io.meshnode.core.internal.wire.Protocol;
  * may still reach the peer, over its own connection.
  * <p>
  * Inbound likewise: the transport's threads find a live link's connection here and hand its data frames to the
- * handlers directly when nothing of that connection waits for the mesh thread.
+ * handlers directly when no earlier data frame of that connection waits for the mesh thread ({@link Backlog}).
  */
 final class Routes {
     /** One peer's live link as published, with what its hellos agreed (fixed for the link's life). */
