@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,9 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -358,14 +354,7 @@ class GossipIT {
 
     /** The one class of {@link WedgedMonitor}, as a bundle of its own. */
     private static void writeWedgeBundle(Path jar) throws IOException {
-        String entry = WedgedMonitor.class.getName().replace('.', '/') + ".class";
-        Manifest manifest = new Manifest(new java.io.ByteArrayInputStream(WedgedMonitor.manifest().getBytes(StandardCharsets.UTF_8)));
-        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), manifest);
-            InputStream in = WedgedMonitor.class.getClassLoader().getResourceAsStream(entry)) {
-            out.putNextEntry(new JarEntry(entry));
-            in.transferTo(out);
-            out.closeEntry();
-        }
+        NodeProcess.writeBundle(jar, WedgedMonitor.class, WedgedMonitor.manifest());
     }
 
     private void record(String figure) {

@@ -74,6 +74,19 @@ final class NodeProcess implements AutoCloseable {
         return jar;
     }
 
+    /** Writes a bundle made of one test class (no inner classes) and the manifest given, for a node's deploy/. */
+    static void writeBundle(Path jar, Class<?> type, String manifest) throws IOException {
+        String entry = type.getName().replace('.', '/') + ".class";
+        java.util.jar.Manifest mf = new java.util.jar.Manifest(
+            new java.io.ByteArrayInputStream(manifest.getBytes(StandardCharsets.UTF_8)));
+        try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar), mf);
+            java.io.InputStream in = type.getClassLoader().getResourceAsStream(entry)) {
+            out.putNextEntry(new java.util.jar.JarEntry(entry));
+            in.transferTo(out);
+            out.closeEntry();
+        }
+    }
+
     NodeProcess set(String file, String key, String value) {
         config.computeIfAbsent(file, f -> new LinkedHashMap<>()).put(key, value);
         return this;

@@ -16,6 +16,11 @@ import org.osgi.annotation.versioning.ConsumerType;
  * Contract for well-behaved monitors: at most one ping per assessment, and the next check is computed
  * from {@code now}, never by catching up on missed ticks, so a node that was frozen does not send a
  * burst of pings when it resumes.
+ * <p>
+ * A monitor whose settings change while it is bound (its configuration edited live) says so by changing its
+ * service properties, as Declarative Services does for a component whose configuration is modified: the mesh then
+ * assesses every live link again at once, so a shorter interval or timeout applies immediately. A monitor that
+ * changes without saying so is still asked again within a few seconds on every live link.
  */
 @ConsumerType
 public interface HealthMonitor {

@@ -10,11 +10,21 @@ import org.osgi.annotation.versioning.ProviderType;
  * <ul>
  * <li><b>Completion.</b> A stage completes when the frame has been written to the local socket: handed to
  * the kernel, not received or handled by the peer. There is no acknowledgement.</li>
- * <li><b>Ordering.</b> Payloads to one peer arrive in the order they were sent, over one link. There is no
- * order across peers.</li>
+ * <li><b>Threads.</b> {@link #send} and {@link #broadcast} run on the caller's thread and write to the peer's
+ * link directly: they never wait for the mesh thread or the network, and any number of threads may call them at
+ * once. A peer named other than by its whole id (an id prefix, {@code host:port}) is first looked up on the mesh
+ * thread, a short wait; name peers by id (as {@link #broadcast}'s keys and the {@code Mesh} service give them) on a
+ * hot path.</li>
+ * <li><b>Ordering.</b> Payloads to one peer arrive in the order the sends were made, over one link: the sends of
+ * one thread, or of several threads that order their calls among themselves (a send that returned before another
+ * was made arrives first). Sends made at the same moment from threads that do not coordinate have no order among
+ * them. There is no order across peers.</li>
  * <li><b>Loss.</b> Delivery is at most once. When a link closes or is replaced (a reconnect, a transport
  * swap, a duplicate resolved, a mesh.core update), payloads still queued on it fail with an
- * {@link java.io.IOException}; nothing is sent again over the new link.</li>
+ * {@link java.io.IOException}, and a send made while the link is closing fails at once with
+ * {@link IllegalStateException}; nothing is sent again over the new link. Order holds over one link: when two
+ * links to a peer overlap (a duplicate being resolved), what the old one had already written may arrive after the
+ * first payloads of the new one.</li>
  * <li><b>Back-pressure.</b> Each link has an outbound budget ({@code outbound.budget} in
  * {@code etc/meshnode.transport.cfg}). Past it a send fails at once with
  * {@code io.meshnode.api.transport.OverBudgetException} (peer, bytes queued, budget), nothing is queued, and

@@ -17,7 +17,8 @@ import io.meshnode.core.internal.wire.Protocol;
 import io.meshnode.core.internal.wire.ProtocolException;
 
 /**
- * Every frame a peer sends, on the mesh thread: parsed by the one parser, then handed to the room that owns it.
+ * Every frame a peer sends, on the mesh thread: parsed by the one parser, then handed to the room that owns it; a
+ * live link's data frames usually go to the handlers straight from the transport's thread ({@link #deliverDirect}).
  * Before its hello a connection may send only a hello (or refuse); anything else, and any frame that does not
  * parse, closes that connection and counts an offence against an inbound source.
  */
@@ -47,6 +48,42 @@ final class FrameDispatcher {
         this.health = health;
         this.lifecycle = lifecycle;
         this.events = events;
+    }
+
+    /**
+     * Any thread (the connection's transport thread): hands a data frame of a live link to the handlers at once,
+     * without a task on the mesh thread, when no data frame of that connection waits for the mesh thread (the
+     * caller's word, {@link Backlog}), so the handlers see the link's messages in order. Anything else (no live link, a frame over the agreed
+     * frame.max, one that does not parse) is left to {@link #frame} to judge. The heartbeat still learns that the
+     * link carried a frame: at most one task a millisecond per link.
+     *
+     * @return {@code true} if delivered
+     */
+    boolean deliverDirect(Connection c, byte[] bytes) {
+        Routes.Inbound in = io.routes.inbound(c);
+        if (in == null || bytes.length == 0 || bytes[0] != Protocol.DATA || bytes.length > in.frameMax()) {
+            return false;
+        }
+        Data d;
+        try {
+            d = Protocol.parseData(bytes, in.topics());
+        } catch (ProtocolException | RuntimeException e) {
+            return false;
+        }
+        in.peer().dataBytesIn.add(bytes.length + LinkIo.FRAME_OVERHEAD);
+        in.peer().messagesIn.increment();
+        events.message(in.id(), d.topic(), d.payload());
+        long now = clock.nanoTime();
+        long told = in.arrivalAt().get();
+        if ((told == Long.MIN_VALUE || now - told >= 1_000_000) && in.arrivalAt().compareAndSet(told, now)) {
+            Link l = in.link();
+            clock.execute(() -> {
+                if (io.get(c) == l && !l.closing) {
+                    health.frameArrived(l);
+                }
+            });
+        }
+        return true;
     }
 
     void frame(Connection c, byte[] bytes) {
@@ -98,7 +135,7 @@ final class FrameDispatcher {
                     log.debug("dropped a message from {}, not linked yet", l.describe());
                     return;
                 }
-                l.peer.messagesIn++;
+                l.peer.messagesIn.increment();
                 events.message(l.hello.id(), d.topic(), d.payload());
             }
         } catch (ProtocolException | RuntimeException e) {

@@ -63,6 +63,28 @@ final class HealthDriver {
         }
     }
 
+    /**
+     * The bound monitor is the same but its settings changed: each live link is assessed now, its pings and misses
+     * kept (they are the same monitor's), and its next check is whatever the new settings say.
+     */
+    void replan() {
+        HealthMonitor h = plugins.health();
+        if (h != bound) {
+            servicesChanged(); // a replacement not handed over yet: that starts every link afresh
+            return;
+        }
+        for (Peer p : table.all()) {
+            Link l = p.live();
+            if (l == null || l.closing || h == null) {
+                continue;
+            }
+            if (l.healthTimer != null) {
+                l.healthTimer.cancel();
+            }
+            schedule(l, 0);
+        }
+    }
+
     /** A frame arrived on {@code l}: the first one after a ping is one heartbeat arrival. */
     void frameArrived(Link l) {
         l.lastFrameAt = clock.now();
@@ -127,8 +149,9 @@ final class HealthDriver {
             reporter.changed(l.peer, l.peer.phase.shown());
         }
         // Asked again at least every RECHECK_MILLIS, whatever the monitor said: a monitor whose configuration changes
-        // live (a shorter interval or timeout) is the same service object, and its new schedule must not wait for
-        // the old one's next check (a 30 s heartbeat cut to 100 ms would otherwise apply up to 30 s later).
+        // live is the same service object; one that says so by its service properties is re-planned at once
+        // (replan), and this bounds the wait for one that does not (a 30 s heartbeat cut to 100 ms would otherwise
+        // apply up to 30 s later).
         schedule(l, Math.max(1, Math.min(RECHECK_MILLIS, d.nextCheckAt() - now)));
     }
 

@@ -14,7 +14,10 @@ import io.meshnode.api.transport.CloseReason;
 import io.meshnode.api.transport.Connection;
 import io.meshnode.core.internal.wire.Protocol;
 
-/** The open connections and everything written to them: frames, refusals, goodbyes. Confined to the mesh thread. */
+/**
+ * The open connections and everything the mesh thread writes to them: pings, pongs, refusals, goodbyes. Confined to the
+ * mesh thread; application data goes through {@link Routes} on the sender's thread.
+ */
 final class LinkIo {
     /** The length prefix a framed transport adds; counted so byte counters come close to what crossed the wire. */
     static final int FRAME_OVERHEAD = 4;
@@ -47,13 +50,12 @@ final class LinkIo {
         return links.values();
     }
 
-    /** Application data: queued within the link's budget, or refused at once. */
-    CompletionStage<Void> send(Link l, byte[] frame) {
-        CompletionStage<Void> sent = l.conn.send(frame);
-        if (!sent.toCompletableFuture().isCompletedExceptionally()) {
-            l.countOut(frame.length + FRAME_OVERHEAD);
-        }
-        return sent;
+    /** The live links as application threads see them; republished whenever a peer's live link changes. */
+    final Routes routes = new Routes();
+
+    /** A peer's live link changed (adopted, replaced, closed, the peer removed): application sends follow it. */
+    void republish(Iterable<Peer> peers) {
+        routes.publish(peers);
     }
 
     /** Pings and pongs: ahead of queued data, never refused for the budget. */
@@ -80,6 +82,7 @@ final class LinkIo {
             return;
         }
         l.closing = true;
+        routes.closing(l.conn);
         l.cancelTimers();
         l.goodbyeSent = CompletableFuture.completedFuture(null);
         l.conn.close(reason, detail);
@@ -116,6 +119,7 @@ final class LinkIo {
             return;
         }
         l.closing = true;
+        routes.closing(l.conn);
         l.cancelTimers();
         l.countOut(frame.length + FRAME_OVERHEAD);
         CompletableFuture<Void> closed = new CompletableFuture<>();

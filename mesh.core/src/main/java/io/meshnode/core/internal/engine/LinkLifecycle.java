@@ -277,6 +277,7 @@ final class LinkLifecycle {
         }
         p.cancelTimer();
         p.phase = new Phase.Connected(l, pending);
+        io.republish(table.all()); // after the link it replaces was told to close: see Routes
         p.connectedSince = clock.wallClock();
         log.info("connected to {} ({}, {})", p, l.direction().name().toLowerCase(Locale.ROOT), p.role.label());
         p.cause = "handshake completed (" + l.direction().name().toLowerCase(Locale.ROOT) + ")";
@@ -290,6 +291,7 @@ final class LinkLifecycle {
             return;
         }
         l.closing = true;
+        io.routes.closing(c);
         l.cancelTimers();
         if (!held.isEmpty()) {
             unhold(l);
@@ -327,6 +329,7 @@ final class LinkLifecycle {
             unstable);
         p.phase = new Phase.Idle(before == PeerState.PARKED ? PeerState.PARKED : PeerState.IDLE);
         if (wasLive) {
+            io.republish(table.all());
             p.record(o.reason(), o.detail(), clock.wallClock());
         }
         if (node.stopped || !table.contains(p)) {

@@ -193,6 +193,17 @@ public final class MeshEngine {
         sources.members(members);
     }
 
+    /**
+     * The bound health monitor's settings changed (its service properties, as Declarative Services updates them when
+     * its configuration is modified): every live link is assessed again now, so a shorter interval or timeout
+     * applies at once, not at the check the old settings planned.
+     */
+    public void healthSettingsChanged() {
+        if (!node.stopped) {
+            health.replan();
+        }
+    }
+
     public void servicesChanged() {
         if (node.stopped) {
             return;
@@ -291,7 +302,7 @@ public final class MeshEngine {
         n.offences = bans.offencesCounted();
         n.bansImposed = bans.bansImposed();
         n.lagMillis = lag.lagMillis();
-        n.sendsRefused = actions.refused;
+        n.sendsRefused = io.routes.refused();
         n.readPauses = transportEvents.readPauses();
         Security.describe(n, node.identity.publicKey(), s.transport(), node.admission.admit());
         n.warnings.addAll(plugins.warnings());
@@ -368,11 +379,52 @@ public final class MeshEngine {
         return lifted;
     }
 
-    public CompletionStage<Void> send(String ref, String topic, byte[] payload) {
-        return actions.send(ref, topic, payload);
+    /**
+     * Any thread: sends on the caller's thread to the connected peer whose whole id is {@code id}, without a task
+     * on the mesh thread (see {@link Routes}).
+     *
+     * @return the send's stage (failed at once for an invalid topic, a payload over the frame.max agreed with the
+     *         peer, or a full budget), or {@code null} if no connected peer has that whole id: name it on the mesh
+     *         thread with {@link #connectedId}
+     */
+    public CompletionStage<Void> sendDirect(String id, String topic, byte[] payload) {
+        Routes.Route r = io.routes.route(id);
+        if (r == null) {
+            return null;
+        }
+        byte[] frame;
+        try {
+            frame = io.routes.frame(topic, payload);
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return io.routes.send(r, frame);
     }
 
+    /**
+     * Mesh thread: the whole id of the connected peer {@code ref} names.
+     *
+     * @throws IllegalArgumentException if {@code ref} names no peer, or several
+     * @throws IllegalStateException if the peer is not connected
+     */
+    public String connectedId(String ref) {
+        return actions.connectedId(ref);
+    }
+
+    /** Mesh thread: {@link #connectedId} and {@link #sendDirect} in one, for callers already on it. */
+    public CompletionStage<Void> send(String ref, String topic, byte[] payload) {
+        try {
+            String id = actions.connectedId(ref);
+            CompletionStage<Void> sent = sendDirect(id, topic, payload);
+            return sent != null ? sent : CompletableFuture.failedFuture(new IllegalStateException(
+                "peer " + ref + " is not connected (its id is ambiguous here: name it by host:port)"));
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** Any thread: to every connected peer, on the caller's thread (see {@link Routes}). */
     public Map<String, CompletionStage<Void>> broadcast(String topic, byte[] payload) {
-        return actions.broadcast(topic, payload);
+        return io.routes.broadcast(io.routes.frame(topic, payload));
     }
 }

@@ -3,6 +3,7 @@ package io.meshnode.core.internal.engine;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.concurrent.atomic.LongAdder;
 
 import io.meshnode.api.config.ConfigValues;
 import io.meshnode.api.mesh.PeerState;
@@ -10,7 +11,10 @@ import io.meshnode.api.mesh.TransitionDTO;
 import io.meshnode.api.topology.NodeRole;
 import io.meshnode.api.transport.CloseReason;
 
-/** Everything known about one peer: who it is, its {@link Phase}, and its history. Confined to the mesh thread. */
+/**
+ * Everything known about one peer: who it is, its {@link Phase}, and its history. Confined to the mesh thread, except
+ * the counters of application data, which the senders' threads add to.
+ */
 public final class Peer {
     public final InetSocketAddress endpoint;
     String id;
@@ -31,10 +35,17 @@ public final class Peer {
     String lastDetail = "";
     long lastCloseAt;
     long connectedSince;
+    /** Bytes of the frames the mesh thread handled or sent (hellos, pings, pongs, goodbyes, data it dispatched). */
     long bytesIn;
     long bytesOut;
-    long messagesIn;
-    long messagesOut;
+    /**
+     * Application messages and their bytes, counted on the threads that move them: the senders' ({@link Routes}), the
+     * transport's for data delivered straight to the handlers ({@link FrameDispatcher#deliverDirect}), the mesh thread's.
+     */
+    final LongAdder messagesIn = new LongAdder();
+    final LongAdder dataBytesIn = new LongAdder();
+    final LongAdder messagesOut = new LongAdder();
+    final LongAdder dataBytesOut = new LongAdder();
     long dialAttempts;
     String authentication;
     String keyFingerprint;

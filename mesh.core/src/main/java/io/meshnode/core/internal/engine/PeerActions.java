@@ -1,9 +1,7 @@
 package io.meshnode.core.internal.engine;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.LongSupplier;
@@ -14,7 +12,7 @@ import io.meshnode.api.mesh.PeerState;
 import io.meshnode.api.transport.CloseReason;
 import io.meshnode.core.internal.wire.Protocol;
 
-/** What operators and applications ask of one peer or of all: reconnect, disconnect, ping, send, broadcast. */
+/** What operators and applications ask of one peer: reconnect, disconnect, ping, whenWritable (data goes through {@link Routes}). */
 final class PeerActions {
     /** How long an operator ping waits for its pong. */
     static final long PING_TIMEOUT_MILLIS = 10_000;
@@ -92,43 +90,20 @@ final class PeerActions {
         return result;
     }
 
-    CompletionStage<Void> send(String ref, String topic, byte[] payload) {
-        Peer p;
-        byte[] frame;
-        try {
-            p = table.resolve(ref);
-            frame = Protocol.data(topic, payload);
-        } catch (IllegalArgumentException e) {
-            return CompletableFuture.failedFuture(e);
+    /**
+     * Mesh thread: the whole id of the connected peer {@code ref} names, for a sender that named it otherwise.
+     *
+     * @throws IllegalArgumentException if no peer or several match
+     * @throws IllegalStateException if the peer has no live link
+     */
+    String connectedId(String ref) {
+        Peer p = table.resolve(ref);
+        if (p.live() == null || p.id == null) {
+            throw new IllegalStateException(
+                "peer " + p + " is not connected (" + p.phase.shown().name().toLowerCase(Locale.ROOT) + ")");
         }
-        if (p.live() == null) {
-            return CompletableFuture.failedFuture(new IllegalStateException(
-                "peer " + p + " is not connected (" + p.phase.shown().name().toLowerCase(Locale.ROOT) + ")"));
-        }
-        return sendData(p, frame);
+        return p.id;
     }
-
-    /** @return a stage failed at once when the link's budget is full; counted as sent only when queued */
-    private CompletionStage<Void> sendData(Peer p, byte[] frame) {
-        Link l = p.live();
-        if ((l.capabilities & Protocol.CAP_DATA) == 0) {
-            return CompletableFuture.failedFuture(new IllegalStateException("peer " + p + " takes no application messages"));
-        }
-        if (frame.length > l.frameMax) {
-            return CompletableFuture.failedFuture(new IllegalArgumentException("a message of " + frame.length
-                + " bytes with its topic is over the frame.max of " + l.frameMax + " agreed with peer " + p));
-        }
-        CompletionStage<Void> sent = io.send(l, frame);
-        if (sent.toCompletableFuture().isCompletedExceptionally()) {
-            refused++;
-        } else {
-            p.messagesOut++;
-        }
-        return sent;
-    }
-
-    /** Sends the caller must retry later: refused because a link's outbound budget was full. */
-    long refused;
 
     CompletionStage<Void> whenWritable(Peer p) {
         Link l = p.live();
@@ -142,16 +117,5 @@ final class PeerActions {
         CompletableFuture<Void> waiter = new CompletableFuture<>();
         l.writableWaiters.add(waiter);
         return waiter;
-    }
-
-    Map<String, CompletionStage<Void>> broadcast(String topic, byte[] payload) {
-        byte[] frame = Protocol.data(topic, payload);
-        Map<String, CompletionStage<Void>> sent = new LinkedHashMap<>();
-        for (Peer p : table.all()) {
-            if (p.live() != null) {
-                sent.put(p.id, sendData(p, frame));
-            }
-        }
-        return sent;
     }
 }

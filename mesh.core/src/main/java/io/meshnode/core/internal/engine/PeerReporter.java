@@ -73,10 +73,10 @@ final class PeerReporter {
         d.lastCloseReason = p.lastReason;
         d.lastCloseDetail = p.lastDetail;
         d.lastCloseAt = p.lastCloseAt;
-        d.bytesIn = p.bytesIn;
-        d.bytesOut = p.bytesOut;
-        d.messagesIn = p.messagesIn;
-        d.messagesOut = p.messagesOut;
+        d.bytesIn = p.bytesIn + p.dataBytesIn.sum();
+        d.bytesOut = p.bytesOut + p.dataBytesOut.sum();
+        d.messagesIn = p.messagesIn.sum();
+        d.messagesOut = p.messagesOut.sum();
         d.dialAttempts = p.dialAttempts;
         d.history = new ArrayList<>(p.history.size());
         for (TransitionDTO t : p.history) {

@@ -160,6 +160,7 @@ final class PeerSources {
         p.phase = new Phase.Idle(PeerState.IDLE);
         if (live != null) {
             io.goodbye(live, CloseReason.ADMIN, why);
+            io.republish(table.all());
         }
         if (dial != null && dial.link != null) {
             io.goodbye(dial.link, CloseReason.ADMIN, why);

@@ -4,13 +4,13 @@ import java.net.InetSocketAddress;
 import java.security.KeyPair;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.meshnode.api.transport.CloseReason;
 import io.meshnode.api.transport.Connection;
 import io.meshnode.api.transport.ConnectionHandler;
 import io.meshnode.core.internal.security.BanList;
+import io.meshnode.core.internal.wire.Protocol;
 
 /**
  * The transport's side of the engine: its callbacks arrive on the transport's threads and only post work to the
@@ -18,17 +18,14 @@ import io.meshnode.core.internal.security.BanList;
  * unhandled has its reads paused.
  */
 final class TransportEvents {
-    static final int PAUSE_READS_AT = 256;
-    static final int RESUME_READS_AT = 64;
-
     private final Scheduler clock;
     private final NodeState node;
     private final BanList bans;
     private final LinkIo io;
     private final LinkLifecycle lifecycle;
     private final FrameDispatcher dispatcher;
-    /** Frames not yet handled, per connection; the transport's threads count up, the mesh thread down. */
-    private final Map<Connection, AtomicInteger> backlog = new ConcurrentHashMap<>();
+    /** Frames not yet handled, per connection. */
+    private final Map<Connection, Backlog> backlog = new ConcurrentHashMap<>();
     private final AtomicLong readPauses = new AtomicLong();
 
     TransportEvents(Scheduler clock, NodeState node, BanList bans, LinkIo io, LinkLifecycle lifecycle,
@@ -83,14 +80,19 @@ final class TransportEvents {
         }
 
         /**
-         * Each frame is a task on the mesh thread; while a connection has {@link #PAUSE_READS_AT} frames not yet
-         * handled, its reads pause (the kernel's window then holds the sender back) until the mesh has caught up
-         * to {@link #RESUME_READS_AT}.
+         * A live link's data frame goes to the handlers at once when none of the connection's data frames waits for
+         * the mesh thread (so they stay in order); any other frame is a task on the mesh thread. While a connection
+         * has {@link Backlog#PAUSE_READS_AT} frames not yet handled, its reads pause (the kernel's window then holds
+         * the sender back) until the mesh has caught up to {@link Backlog#RESUME_READS_AT}.
          */
         @Override
         public void frame(Connection c, byte[] frame) {
-            AtomicInteger waiting = backlog.computeIfAbsent(c, k -> new AtomicInteger());
-            if (waiting.incrementAndGet() == PAUSE_READS_AT) {
+            Backlog waiting = backlog.computeIfAbsent(c, k -> new Backlog());
+            boolean data = frame.length > 0 && frame[0] == Protocol.DATA;
+            if (data && waiting.dataMaySkip() && dispatcher.deliverDirect(c, frame)) {
+                return;
+            }
+            if (waiting.queued(data)) {
                 c.pauseReads();
                 readPauses.incrementAndGet();
             }
@@ -98,7 +100,7 @@ final class TransportEvents {
                 try {
                     dispatcher.frame(c, frame);
                 } finally {
-                    if (waiting.decrementAndGet() == RESUME_READS_AT) {
+                    if (waiting.handled(data)) {
                         c.resumeReads();
                     }
                 }

@@ -274,6 +274,14 @@ public class MeshComponent implements Mesh, Messaging, Bans {
         bound(Role.HEALTH, s, ref);
     }
 
+    // Declarative Services updates a component's service properties when its configuration is modified: for the
+    // bound monitor that means new settings (etc/meshnode.heartbeat.cfg edited), which the links' checks follow now.
+    void updatedHealth(HealthMonitor s, ServiceReference<HealthMonitor> ref) {
+        if (slots.health.get() == s) {
+            gateway.post(engine::healthSettingsChanged);
+        }
+    }
+
     void unbindHealth(HealthMonitor s) {
         unbound(Role.HEALTH, s, slots.health);
     }
@@ -424,7 +432,24 @@ public class MeshComponent implements Mesh, Messaging, Bans {
 
     @Override
     public CompletionStage<Void> send(String peer, String topic, byte[] payload) {
-        return gateway.async(() -> engine.send(peer, topic, payload));
+        if (gateway.stopped()) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the mesh is stopped"));
+        }
+        // On the caller's thread: a connected peer named by its whole id is written to directly; one named otherwise
+        // (id prefix, host:port) or not connected is looked up on the mesh thread first, and the payload still
+        // leaves from this thread, so sends made in order from here keep their order however the peer is named.
+        CompletionStage<Void> sent = engine.sendDirect(peer, topic, payload);
+        if (sent != null) {
+            return sent;
+        }
+        try {
+            String id = gateway.call(() -> engine.connectedId(peer));
+            sent = engine.sendDirect(id, topic, payload);
+            return sent != null ? sent : CompletableFuture.failedFuture(
+                new IllegalStateException("peer " + peer + " is not connected (its link closed meanwhile)"));
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     @Override
@@ -434,6 +459,9 @@ public class MeshComponent implements Mesh, Messaging, Bans {
 
     @Override
     public Map<String, CompletionStage<Void>> broadcast(String topic, byte[] payload) {
-        return gateway.call(() -> engine.broadcast(topic, payload));
+        if (gateway.stopped()) {
+            throw new IllegalStateException("the mesh is stopped");
+        }
+        return engine.broadcast(topic, payload);
     }
 }

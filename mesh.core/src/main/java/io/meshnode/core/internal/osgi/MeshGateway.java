@@ -81,6 +81,11 @@ final class MeshGateway {
         }
     }
 
+    /** @return {@code true} once the mesh has stopped: callers that bypass the mesh thread check this first */
+    boolean stopped() {
+        return stopped;
+    }
+
     boolean inMeshThread() {
         return scheduler.inThread();
     }

@@ -247,17 +247,64 @@ public final class Protocol {
      *             (what a receiving node accepts)
      */
     public static byte[] data(String topic, byte[] payload) {
+        return data(topic(topic), payload);
+    }
+
+    /**
+     * @return the topic's UTF-8 bytes, checked once for the {@link #data(byte[], byte[])} frames of a sender that
+     *         keeps using it
+     * @throws IllegalArgumentException as {@link #data(String, byte[])}
+     */
+    public static byte[] topic(String topic) {
         byte[] t = utf8(topic);
         if (t.length == 0 || t.length > MAX_TOPIC || !printable(topic).equals(topic)
             || !topic.equals(new String(t, StandardCharsets.UTF_8))) {
             throw new IllegalArgumentException("topic must be 1 to " + MAX_TOPIC
                 + " UTF-8 bytes without control characters: '" + printable(topic) + "'");
         }
-        ByteBuffer b = ByteBuffer.allocate(1 + 2 + t.length + payload.length);
-        b.put(DATA);
-        putBytes(b, t);
-        b.put(payload);
-        return b.array();
+        return t;
+    }
+
+    /** @param topic bytes from {@link #topic(String)} */
+    public static byte[] data(byte[] topic, byte[] payload) {
+        byte[] frame = new byte[1 + 2 + topic.length + payload.length];
+        frame[0] = DATA;
+        frame[1] = (byte) (topic.length >>> 8);
+        frame[2] = (byte) topic.length;
+        System.arraycopy(topic, 0, frame, 3, topic.length);
+        System.arraycopy(payload, 0, frame, 3 + topic.length, payload.length);
+        return frame;
+    }
+
+    /**
+     * The last topic a connection's data frames named, decoded and checked once: a peer keeps sending the same
+     * few topics. One per connection, used by one thread at a time.
+     */
+    public static final class TopicMemo {
+        private byte[] bytes = new byte[0];
+        private String topic;
+    }
+
+    /**
+     * @param memo the connection's last topic, or {@code null}
+     * @return the data frame {@code frame} holds
+     * @throws ProtocolException as {@link #parse} for a data frame
+     */
+    public static Data parseData(byte[] frame, TopicMemo memo) throws ProtocolException {
+        if (frame.length == 0 || frame[0] != DATA) {
+            throw new ProtocolException("not a data frame");
+        }
+        if (memo != null && memo.topic != null && frame.length >= 3 + memo.bytes.length
+            && ((frame[1] & 0xFF) << 8 | frame[2] & 0xFF) == memo.bytes.length
+            && Arrays.equals(frame, 3, 3 + memo.bytes.length, memo.bytes, 0, memo.bytes.length)) {
+            return new Data(memo.topic, Arrays.copyOfRange(frame, 3 + memo.bytes.length, frame.length));
+        }
+        Data d = parseData(frame);
+        if (memo != null) {
+            memo.topic = d.topic();
+            memo.bytes = Arrays.copyOfRange(frame, 3, 3 + (frame.length - 3 - d.payload().length));
+        }
+        return d;
     }
 
     private static Data parseData(byte[] frame) throws ProtocolException {

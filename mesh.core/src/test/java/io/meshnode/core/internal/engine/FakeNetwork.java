@@ -30,6 +30,8 @@ final class FakeNetwork {
     final List<FakeConnection> connections = new ArrayList<>();
     final AtomicLong ids = new AtomicLong();
     long latency = 1;
+    /** While set, every connection refuses data frames as over its outbound budget. */
+    boolean full;
     /** The frame.max every connection announces. */
     int frameMax = Integer.MAX_VALUE;
     long pings;
@@ -161,6 +163,10 @@ final class FakeNetwork {
             }
             if (frame.length > 0 && frame[0] == Protocol.PING) {
                 pings++;
+            }
+            if (full && frame.length > 0 && frame[0] == Protocol.DATA) {
+                return CompletableFuture.failedFuture(new io.meshnode.api.transport.OverBudgetException(4 << 20, frame.length,
+                    4 << 20));
             }
             FakeConnection to = other;
             clock.schedule(() -> {

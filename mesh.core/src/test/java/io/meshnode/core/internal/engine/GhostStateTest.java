@@ -235,8 +235,13 @@ class GhostStateTest {
             Configs.of(HeartbeatMonitor.Config.class, hb), hb);
     }
 
-    @Test
-    void aHeartbeatShortenedLiveAppliesWithinSecondsNotAtTheOldSchedulesNextCheck() throws Exception {
+    /**
+     * a and b linked under a 30 s / 10 s / 3 heartbeat, b then silent, and a's monitor (the same service object)
+     * reconfigured to 100 ms / 50 ms / 3, as an edit of etc/meshnode.heartbeat.cfg does.
+     *
+     * @return a
+     */
+    private TestNode linkedThenHeartbeatShortened() throws Exception {
         TestNode a = new TestNode(clock, net, dir, "a", "127.0.0.2:7800");
         TestNode b = new TestNode(clock, net, dir, "b", "127.0.0.3:7800");
         a.retry = RETRY;
@@ -249,14 +254,37 @@ class GhostStateTest {
         clock.advance(1_000);
         assertEquals(PeerState.CONNECTED, a.engine.peer("127.0.0.3:7800").state);
         net.silence(b.listen);
-        // etc/meshnode.heartbeat.cfg edited: the same monitor service, now 100 ms / 50 ms / 3
         Map<String, Object> fast = map("interval", "100ms", "timeout", "50ms", "missed", "3");
         java.lang.reflect.Method modified = HeartbeatMonitor.class.getDeclaredMethod("modified", HeartbeatMonitor.Config.class,
             Map.class);
         modified.setAccessible(true);
         modified.invoke(slow, Configs.of(HeartbeatMonitor.Config.class, fast), fast);
+        return a;
+    }
+
+    @Test
+    void aHeartbeatShortenedLiveAppliesWithinSecondsNotAtTheOldSchedulesNextCheck() throws Exception {
+        TestNode a = linkedThenHeartbeatShortened();
         clock.advance(HealthDriver.RECHECK_MILLIS + 1_000);
         assertTrue(a.log.lines().stream().anyMatch(l -> l.contains("lost: TIMEOUT")), "detected within seconds: "
             + a.engine.peer("127.0.0.3:7800").history);
+    }
+
+    @Test
+    void aHeartbeatShortenedLiveAppliesAtOnceWhenTheMonitorSaysItsSettingsChanged() throws Exception {
+        TestNode a = linkedThenHeartbeatShortened();
+        clock.advance(400);
+        assertEquals(PeerState.CONNECTED, a.engine.peer("127.0.0.3:7800").state,
+            "without being told, the link keeps the check the old settings planned");
+        // the monitor's service properties changed (what DS does on @Modified): the component calls this
+        a.engine.healthSettingsChanged();
+        long told = clock.wallClock();
+        // 100 ms / 50 ms / 3: a ping now, missed at +50, pinged again at +100 and +200, the third miss at +250
+        clock.advance(3 * 100 + 50);
+        assertTrue(a.log.lines().stream().anyMatch(l -> l.contains("lost: TIMEOUT")), "detected within the new bound: "
+            + a.engine.peer("127.0.0.3:7800").history);
+        long lostAt = a.engine.peer("127.0.0.3:7800").history.stream().filter(t -> t.from == PeerState.CONNECTED)
+            .mapToLong(t -> t.at).max().orElseThrow();
+        assertTrue(lostAt - told <= 3 * 100 + 50, (lostAt - told) + " ms after the change");
     }
 }
