@@ -115,6 +115,7 @@ mkdir -p "$train/etc"
 echo "listen = 127.0.0.1:0" >"$train/etc/meshnode.mesh.cfg"
 ssh_port=$((20000 + RANDOM % 20000))
 echo "port = $ssh_port" >"$train/etc/meshnode.ssh.cfg"
+echo "port = 0" >"$train/etc/meshnode.metrics.cfg"
 "$image/bin/java" -XX:+UseSerialGC -XX:ArchiveClassesAtExit="$image/lib/meshnode.jsa" -Xlog:cds=off,cds+dynamic=off \
     -m node/io.meshnode.node.Main --home "$train" </dev/null >"$work/train.out" 2>&1 &
 pid=$!
@@ -124,7 +125,8 @@ for ((i = 0; i < 600; i++)); do
     sleep 0.1
 done
 kill -TERM "$pid" 2>/dev/null || true
-wait "$pid" || { echo "make-image: the training start failed:" >&2; cat "$work/train.out" >&2; exit 1; }
+# (143: the JVM's status after SIGTERM)
+wait "$pid" || (($? == 143)) || { echo "make-image: the training start failed:" >&2; cat "$work/train.out" >&2; exit 1; }
 [[ -s $image/lib/meshnode.jsa ]] || { echo "make-image: no class-data sharing archive written" >&2; exit 1; }
 
 echo "make-image: $image ($(du -sh "$image" | cut -f1)), $(wc -w <<<"$modules") modules and $(ls "$image/meshnode/bundles" | wc -l) bundles"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Smoke test of the runtime image (image/, profile "image"; README "JPMS"): <image>/bin/meshnode starts to the ready
-# line with the platform connected from the image's modules and Meshnode's bundles installed as ordinary bundles, and
-# stops cleanly on SIGTERM. Prints "image-test: N passed, N failed" and fails on any failure.
+# line with the platform connected from the image's modules and Meshnode's bundles installed as ordinary bundles (a
+# newer one dropped into deploy/ replaces the running one), and stops cleanly on SIGTERM. Prints
+# "image-test: N passed, N failed" and fails on any failure.
 # Argument: the image (image/target/meshnode-image).
 set -uo pipefail
 image=${1:?usage: image-test.sh <meshnode-image>}
@@ -9,27 +10,9 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/meshnode-image-test.XXXXXX")
 passed=0 failed=0
 pid=
 
-check() { # check DESCRIPTION COMMAND...
-    local what=$1
-    shift
-    if "$@"; then
-        passed=$((passed + 1))
-        echo "image-test: ok   $what"
-    else
-        failed=$((failed + 1))
-        echo "image-test: FAIL $what"
-    fi
-}
-
-# until_true TIMEOUT COMMAND...: true as soon as the command is
-until_true() {
-    local deadline=$((SECONDS + $1))
-    shift
-    until "$@"; do
-        ((SECONDS < deadline)) || return 1
-        sleep 0.2
-    done
-}
+check_name=image-test
+# check, until_true
+source "$(dirname "${BASH_SOURCE[0]}")/../../../../cnf/sh/checks.sh"
 
 cleanup() {
     [[ -z $pid ]] || kill -9 "$pid" 2>/dev/null
@@ -42,6 +25,7 @@ mkdir -p "$home/etc"
 # any free port: parallel builds must not collide
 echo "listen = 127.0.0.1:0" >"$home/etc/meshnode.mesh.cfg"
 echo "port = $((20000 + RANDOM % 20000))" >"$home/etc/meshnode.ssh.cfg"
+echo "port = 0" >"$home/etc/meshnode.metrics.cfg"
 
 check "the image has bin/meshnode, its own java and no jar on a class path" \
     test -x "$image/bin/meshnode" -a -x "$image/bin/java" -a -f "$image/lib/modules"
@@ -61,6 +45,20 @@ check "Meshnode's $(ls "$image/meshnode/bundles" | wc -l) bundles are ordinary b
     test "$copies" = "$(ls "$image/meshnode/bundles" | wc -l)"
 check "nothing on stderr or stdout but the ready line ($(head -c 2000 "$work/out"))" \
     test "$(grep -v -c 'meshnode ready: node' "$work/out")" = 0
+# the metrics endpoint: the Prometheus client (connected) on the JDK's HTTP server (jdk.httpserver, a connected bundle)
+metrics_port() { sed -n 's|.*metrics endpoint: http://127.0.0.1:\([0-9]*\)/metrics.*|\1|p' "$home/data/log/meshnode.log"; }
+until_true 30 test -n "$(metrics_port)"
+metrics=$( (exec 3<>"/dev/tcp/127.0.0.1/$(metrics_port)" && printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && cat <&3) 2>&1)
+check "the metrics endpoint serves the node's metrics ($(head -n 1 <<<"$metrics"))" grep -q '^meshnode_' <<<"$metrics"
+
+# hot swap, as in the jar: a newer health.phi dropped into deploy/ is installed and replaces the running one
+mkdir -p "$work/newer"
+cp "$(echo "$image"/meshnode/bundles/health.phi-*.jar)" "$work/newer/health.phi.jar"
+printf 'Bundle-Version: 0.1.1\n' >"$work/newer/manifest"
+(cd "$work/newer" && jar --update --file health.phi.jar --manifest manifest 2>/dev/null)
+cp "$work/newer/health.phi.jar" "$home/deploy/"
+check "a newer Meshnode bundle dropped into deploy/ replaces the running one" \
+    until_true 30 grep -q 'deploy/: health.phi 0.1.1 replaces' "$home/data/log/meshnode.log"
 kill -TERM "$pid"
 wait "$pid"
 rc=$?

@@ -9,27 +9,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/meshnode-dist-test.XXXXXX")
 passed=0 failed=0
 
-check() { # check DESCRIPTION COMMAND...
-    local what=$1
-    shift
-    if "$@"; then
-        passed=$((passed + 1))
-        echo "dist-test: ok   $what"
-    else
-        failed=$((failed + 1))
-        echo "dist-test: FAIL $what"
-    fi
-}
-
-# until_true TIMEOUT COMMAND...: true as soon as the command is
-until_true() {
-    local deadline=$((SECONDS + $1))
-    shift
-    until "$@"; do
-        ((SECONDS < deadline)) || return 1
-        sleep 0.2
-    done
-}
+check_name=dist-test
+# check, until_true
+source "$(dirname "${BASH_SOURCE[0]}")/../../../../cnf/sh/checks.sh"
 
 # the log's last line is a JSON object with time, level, bundle and message (checked by Python's parser if present)
 json_line() {
