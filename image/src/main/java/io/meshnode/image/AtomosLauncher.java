@@ -86,7 +86,7 @@ public final class AtomosLauncher {
         // as bnd's launcher: the framework begins at level 1, the beginning level is set once every bundle started
         int beginning = Integer.parseInt(config.getOrDefault(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, "1").trim());
         config.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, "1");
-        // Atomos installs every module of the image as a connected bundle (the JDK's export the java.* and javax.*
+        // Atomos installs every module of the image as a connected bundle, the JDK's too (they export the JDK's
         // packages); it starts none: the platform's are started below, in the launcher's order.
         config.put("atomos.content.start", "false");
 
