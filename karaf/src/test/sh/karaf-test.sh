@@ -14,17 +14,9 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/meshnode-karaf-test.XXXXXX")
 k=$work/karaf
 passed=0 failed=0 pid=
 
-check() { # check DESCRIPTION COMMAND...
-    local what=$1
-    shift
-    if "$@"; then
-        passed=$((passed + 1))
-        echo "karaf-test: ok   $what"
-    else
-        failed=$((failed + 1))
-        echo "karaf-test: FAIL $what"
-    fi
-}
+check_name=karaf-test
+# check, until_true
+source "$(dirname "${BASH_SOURCE[0]}")/../../../../cnf/sh/checks.sh"
 
 finish() {
     if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then

@@ -11,27 +11,9 @@ passed=0 failed=0
 export MESHNODE_JAR=$jar MESHNODE_LOCAL_PORT=$((20000 + RANDOM % 20000)) JAVA_OPTS="-Xmx64m"
 port=$MESHNODE_LOCAL_PORT
 
-check() { # check DESCRIPTION COMMAND...
-    local what=$1
-    shift
-    if "$@"; then
-        passed=$((passed + 1))
-        echo "local-test: ok   $what"
-    else
-        failed=$((failed + 1))
-        echo "local-test: FAIL $what"
-    fi
-}
-
-# until TIMEOUT COMMAND...: true as soon as the command is
-until_true() {
-    local deadline=$((SECONDS + $1))
-    shift
-    until "$@"; do
-        ((SECONDS < deadline)) || return 1
-        sleep 0.2
-    done
-}
+check_name=local-test
+# check, until_true
+source "$(dirname "${BASH_SOURCE[0]}")/../../../../cnf/sh/checks.sh"
 
 listening() { (exec 3<>"/dev/tcp/$1/$port") 2>/dev/null; }
 none_listening() { ! listening 127.0.0.2 && ! listening 127.0.0.3 && ! listening 127.0.0.4; }

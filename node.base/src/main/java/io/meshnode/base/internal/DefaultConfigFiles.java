@@ -14,13 +14,13 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
-
-import io.meshnode.internal.home.NodeHome;
 import org.osgi.service.metatype.AttributeDefinition;
 import org.osgi.service.metatype.MetaTypeInformation;
 import org.osgi.service.metatype.MetaTypeService;
 import org.osgi.service.metatype.ObjectClassDefinition;
 import org.osgi.util.tracker.BundleTracker;
+
+import io.meshnode.api.home.NodeHome;
 
 /**
  * On first start, writes {@code etc/<pid>.cfg} for every {@code meshnode.*} configuration that a

@@ -16,7 +16,7 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
 
-import io.meshnode.internal.home.NodeHome;
+import io.meshnode.api.home.NodeHome;
 
 /**
  * A newer version of a platform bundle dropped into {@code deploy/} replaces the running one. FileInstall

@@ -29,7 +29,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 import io.meshnode.api.config.ConfigException;
 import io.meshnode.api.config.ConfigValues;
-import io.meshnode.internal.home.NodeHome;
+import io.meshnode.api.home.NodeHome;
 
 /**
  * Writes the OSGi log where an operator looks: entries at the configured level and above to

@@ -34,6 +34,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import io.meshnode.api.config.ConfigException;
 import io.meshnode.api.config.ConfigValues;
 import io.meshnode.api.health.HealthMonitor;
+import io.meshnode.api.home.NodeHome;
 import io.meshnode.api.mesh.BanDTO;
 import io.meshnode.api.mesh.Bans;
 import io.meshnode.api.mesh.Mesh;
@@ -55,7 +56,6 @@ import io.meshnode.core.internal.config.SavedState;
 import io.meshnode.core.internal.engine.MeshEngine;
 import io.meshnode.core.internal.security.Admission;
 import io.meshnode.core.internal.security.Identity;
-import io.meshnode.internal.home.NodeHome;
 
 /**
  * The mesh as an OSGi component: binds transport, topology, health and retry dynamically and optionally, so
