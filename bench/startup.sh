@@ -102,7 +102,7 @@ done
 # Summary: min-max of each figure over the rounds.
 echo "summary ($rounds rounds; wall ms, CPU ms at the marker, RSS MB ${idle} s later, load average):"
 for what in "meshnode headless" "meshnode console " "karaf    console "; do
-    grep -F "$what" "$results" | awk -v what="$what" '
+    { grep -F "$what" "$results" || true; } | awk -v what="$what" '
         function upd(k, v) { if (v == "-") return; if (!(k in mn) || v + 0 < mn[k]) mn[k] = v + 0; if (!(k in mx) || v + 0 > mx[k]) mx[k] = v + 0 }
         { for (f = 1; f <= NF; f++) if (split($f, kv, "=") == 2) upd(kv[1], kv[2]); n++ }
         END {

@@ -41,8 +41,13 @@ public final class ShippedBundles implements BundleActivator, SynchronousBundleL
     @Override
     public void start(BundleContext systemContext) {
         this.context = systemContext;
+        systemContext.addBundleListener(this);
+        String paths = systemContext.getProperty(LAUNCH_BUNDLES);
+        if (paths == null) {
+            return; // not the bnd launcher's embedded mode: nothing known to keep
+        }
         Set<String> shipped = new HashSet<>();
-        for (String path : String.valueOf(systemContext.getProperty(LAUNCH_BUNDLES)).split(",")) {
+        for (String path : paths.split(",")) {
             shipped.add(path.trim());
         }
         for (Bundle b : systemContext.getBundles()) {
@@ -56,7 +61,6 @@ public final class ShippedBundles implements BundleActivator, SynchronousBundleL
                 }
             }
         }
-        systemContext.addBundleListener(this);
     }
 
     @Override
