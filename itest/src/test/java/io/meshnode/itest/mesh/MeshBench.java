@@ -1,6 +1,7 @@
 package io.meshnode.itest.mesh;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -140,27 +141,104 @@ class MeshBench {
         return dialerOf(a, b) == a ? b : a;
     }
 
+    /**
+     * The node dials 1000 configured peers (plain TCP, {@code tls = off}: the swarm's ids are made up) and pings each
+     * every second.
+     */
     @Test
     void heartbeatCpuForAThousandPeersAtOneSecond() throws Exception {
-        try (Swarm swarm = new Swarm(1000, port)) {
-            NodeProcess n = new NodeProcess(root, "hub", "127.0.0.2:" + port);
-            nodes.add(n);
+        try (Swarm swarm = Swarm.plain(1000, port).listen()) {
+            NodeProcess n = hub();
+            n.set("transport", "tls", "off");
             n.set("mesh", "peers", String.join(",", swarm.endpoints));
-            n.set("heartbeat", "interval", "1s").set("heartbeat", "timeout", "500ms");
             n.set("retry", "initial", "1s").set("retry", "max", "30s").set("transport", "connect.timeout", "1s");
             n.start().awaitReady(Duration.ofSeconds(30));
-            Waits.until(Duration.ofSeconds(60), () -> n.logLines("connected to").size() >= 1000,
-                () -> n.logLines("connected to").size() + " connected");
+            Waits.until(Duration.ofSeconds(60), () -> swarm.linked() >= 1000, () -> swarm.linked() + " linked");
             Waits.during(Duration.ofSeconds(10), () -> true, () -> ""); // warm up
-            long cpu0 = cpuTicks(n.pid());
-            long t0 = System.nanoTime();
-            Waits.during(Duration.ofSeconds(60), () -> true, () -> "");
-            long cpu1 = cpuTicks(n.pid());
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            double percent = (cpu1 - cpu0) / 100.0 / seconds * 100;
-            System.out.printf("BENCH 1000 peers, ping every 1s: node process CPU %.2f%% of one core over %.0f s; %d links lost%n",
-                percent, seconds, n.logLines("lost:").size());
+            double percent = cpuPercent(n, Duration.ofSeconds(60));
+            System.out.printf("BENCH 1000 peers dialed by the node (plain TCP), ping every 1s: node process CPU %.2f%% of"
+                + " one core over 60 s; %d links lost; %s%n", percent, swarm.lost(), load());
         }
+    }
+
+    /** 1000 peers dial the node over TLS 1.3, each with its own key: see {@link #aThousandLinks(boolean)}. */
+    @Test
+    void aThousandAuthenticatedTlsLinks() throws Exception {
+        aThousandLinks(true);
+    }
+
+    /** The same as {@link #aThousandAuthenticatedTlsLinks()} over plain TCP ({@code tls = off}). */
+    @Test
+    void aThousandPlainLinks() throws Exception {
+        aThousandLinks(false);
+    }
+
+    /**
+     * One node accepts 1000 links (admitted by {@code admit = any}, from 250 source addresses, 32 handshakes at a time)
+     * and pings each every second, then every 30 s (the default), the change applied live: handshake rate and CPU per
+     * accepted link, resident memory per idle link, heartbeat CPU at both intervals.
+     */
+    private void aThousandLinks(boolean tls) throws Exception {
+        int count = 1000;
+        try (Swarm swarm = tls ? Swarm.tls(count, port + 1, root) : Swarm.plain(count, port + 1)) {
+            NodeProcess n = hub();
+            n.set("transport", "tls", tls ? "on" : "off");
+            n.set("mesh", "links.max", Integer.toString(count + 100)).set("mesh", "links.per.address", "8");
+            n.start().awaitReady(Duration.ofSeconds(30));
+            Waits.during(Duration.ofSeconds(10), () -> true, () -> ""); // settle after start
+            long rss0 = rssKb(n.pid());
+            long cpu0 = cpuTicks(n.pid());
+            swarm.dial(new InetSocketAddress("127.0.22.1", port), 32);
+            Waits.until(Duration.ofSeconds(180), () -> swarm.linked() >= count,
+                () -> swarm.linked() + " linked; " + swarm.failures());
+            long cpu1 = cpuTicks(n.pid());
+            double rate = count / swarm.dialSeconds();
+            System.out.printf("BENCH %d %s links accepted in %.1f s: %.0f links/s, node CPU %.2f ms per link; %s%n", count,
+                tls ? "TLS" : "plain", swarm.dialSeconds(), rate, (cpu1 - cpu0) * 10.0 / count, load());
+            Waits.during(Duration.ofSeconds(10), () -> true, () -> ""); // warm up
+            long rss1 = rssKb(n.pid());
+            double one = cpuPercent(n, Duration.ofSeconds(60));
+            System.out.printf("BENCH %d %s links, ping every 1s: node CPU %.2f%% of one core over 60 s; RSS %d MB -> %d MB,"
+                + " %.1f KB per link; %d pongs, %d links lost; %s%n", count, tls ? "TLS" : "plain", one, rss0 / 1024,
+                rss1 / 1024, (rss1 - rss0) / (double) count, swarm.pongs(), swarm.lost(), load());
+            n.set("heartbeat", "interval", "30s").set("heartbeat", "timeout", "10s").writeConfig();
+            Waits.during(Duration.ofSeconds(40), () -> true, () -> ""); // the new schedule takes over
+            long pongs = swarm.pongs();
+            double thirty = cpuPercent(n, Duration.ofSeconds(120));
+            System.out.printf("BENCH %d %s links, ping every 30s: node CPU %.2f%% of one core over 120 s; RSS %d MB; %d"
+                + " pongs; %d links lost; %s%n", count, tls ? "TLS" : "plain", thirty, rssKb(n.pid()) / 1024,
+                swarm.pongs() - pongs, swarm.lost(), load());
+        }
+    }
+
+    /** A node on 127.0.22.1 with the JVM flags bin/meshnode uses (not the tests' C1-only ones) and a 1 s heartbeat. */
+    private NodeProcess hub() {
+        NodeProcess n = new NodeProcess(root, "hub", "127.0.22.1:" + port);
+        nodes.add(n);
+        n.jvm.addAll(List.of("-Xms16m", "-Xmx256m", "-XX:TieredStopAtLevel=4", "-XX:+ExitOnOutOfMemoryError"));
+        n.set("heartbeat", "interval", "1s").set("heartbeat", "timeout", "500ms");
+        return n;
+    }
+
+    private static double cpuPercent(NodeProcess n, Duration over) throws IOException {
+        long cpu0 = cpuTicks(n.pid());
+        long t0 = System.nanoTime();
+        Waits.during(over, () -> true, () -> "");
+        long cpu1 = cpuTicks(n.pid());
+        return (cpu1 - cpu0) / 100.0 / ((System.nanoTime() - t0) / 1e9) * 100;
+    }
+
+    private static long rssKb(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D", ""));
+            }
+        }
+        throw new IOException("no VmRSS for " + pid);
+    }
+
+    private static String load() throws IOException {
+        return "load " + Files.readString(Path.of("/proc/loadavg")).substring(0, 14).trim();
     }
 
     /** utime + stime of a process, in clock ticks (USER_HZ = 100 on Linux). */
