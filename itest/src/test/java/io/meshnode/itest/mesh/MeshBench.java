@@ -7,7 +7,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 import org.junit.jupiter.api.AfterEach;
@@ -186,6 +188,8 @@ class MeshBench {
             n.set("mesh", "links.max", Integer.toString(count + 100)).set("mesh", "links.per.address", "8");
             n.start().awaitReady(Duration.ofSeconds(30));
             Waits.during(Duration.ofSeconds(10), () -> true, () -> ""); // settle after start
+            System.out.printf("BENCH idle node, no links: CPU %.2f%% of one core over 30 s; %s%n",
+                cpuPercent(n, Duration.ofSeconds(30)), load());
             long rss0 = rssKb(n.pid());
             long cpu0 = cpuTicks(n.pid());
             swarm.dial(new InetSocketAddress("127.0.22.1", port), 32);
@@ -193,8 +197,9 @@ class MeshBench {
                 () -> swarm.linked() + " linked; " + swarm.failures());
             long cpu1 = cpuTicks(n.pid());
             double rate = count / swarm.dialSeconds();
-            System.out.printf("BENCH %d %s links accepted in %.1f s: %.0f links/s, node CPU %.2f ms per link; %s%n", count,
-                tls ? "TLS" : "plain", swarm.dialSeconds(), rate, (cpu1 - cpu0) * 10.0 / count, load());
+            System.out.printf("BENCH %d %s links accepted in %.1f s: %.0f links/s, node CPU %.2f ms per link; %d dials"
+                + " failed and were repeated %s; %s%n", count, tls ? "TLS" : "plain", swarm.dialSeconds(), rate,
+                (cpu1 - cpu0) * 10.0 / count, swarm.failed(), swarm.failures(), load());
             Waits.during(Duration.ofSeconds(10), () -> true, () -> ""); // warm up
             long rss1 = rssKb(n.pid());
             double one = cpuPercent(n, Duration.ofSeconds(60));
@@ -216,16 +221,47 @@ class MeshBench {
         NodeProcess n = new NodeProcess(root, "hub", "127.0.22.1:" + port);
         nodes.add(n);
         n.jvm.addAll(List.of("-Xms16m", "-Xmx256m", "-XX:TieredStopAtLevel=4", "-XX:+ExitOnOutOfMemoryError"));
+        // Options to try (allocator settings, -XX:StartFlightRecording=…), space-separated.
+        String extra = System.getProperty("bench.jvm", "").trim();
+        if (!extra.isEmpty()) {
+            n.jvm.addAll(List.of(extra.split(" +")));
+        }
         n.set("heartbeat", "interval", "1s").set("heartbeat", "timeout", "500ms");
         return n;
     }
 
+    /** Also prints the threads that used the most of it (the mesh thread, event loops, GC, JIT). */
     private static double cpuPercent(NodeProcess n, Duration over) throws IOException {
+        Map<String, Long> threads0 = threadTicks(n.pid());
         long cpu0 = cpuTicks(n.pid());
         long t0 = System.nanoTime();
         Waits.during(over, () -> true, () -> "");
         long cpu1 = cpuTicks(n.pid());
-        return (cpu1 - cpu0) / 100.0 / ((System.nanoTime() - t0) / 1e9) * 100;
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Map<String, Long> threads1 = threadTicks(n.pid());
+        threads1.replaceAll((name, ticks) -> ticks - threads0.getOrDefault(name, 0L));
+        System.out.println("BENCH   busiest threads (% of one core): " + threads1.entrySet().stream()
+            .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(6)
+            .map(e -> String.format("%s %.2f", e.getKey(), e.getValue() / seconds)).toList());
+        return (cpu1 - cpu0) / 100.0 / seconds * 100;
+    }
+
+    /** utime + stime per thread name (threads of one name summed), in clock ticks. */
+    private static Map<String, Long> threadTicks(long pid) throws IOException {
+        Map<String, Long> ticks = new HashMap<>();
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+$", "#");
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+                } catch (IOException gone) {
+                    // the thread ended meanwhile
+                }
+            }
+        }
+        return ticks;
     }
 
     private static long rssKb(long pid) throws IOException {

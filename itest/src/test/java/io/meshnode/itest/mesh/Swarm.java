@@ -5,9 +5,12 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -63,9 +66,13 @@ final class Swarm implements AutoCloseable {
     private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
     private volatile long firstDial;
     private volatile long lastLink;
+    private final AtomicInteger failed = new AtomicInteger();
+    /** Runs the TLS handshakes' computations, so that the event loop answers pings on time meanwhile. */
+    private final ExecutorService tlsTasks = Executors.newFixedThreadPool(2, new DefaultThreadFactory("swarm-tls", true));
     // Dialing state, on the event loop only.
     private InetSocketAddress node;
-    private int next;
+    /** Peers to dial; one whose dial or handshake failed is dialed again later, as a node would. */
+    private final ArrayDeque<Integer> toDial = new ArrayDeque<>();
 
     private Swarm(int count, int port, List<TestKey> keys) {
         this.keys = keys;
@@ -107,6 +114,9 @@ final class Swarm implements AutoCloseable {
         loop.execute(() -> {
             this.node = node;
             firstDial = System.nanoTime();
+            for (int i = 0; i < endpoints.size(); i++) {
+                toDial.add(i);
+            }
             for (int k = 0; k < inFlight; k++) {
                 dialNext();
             }
@@ -114,18 +124,25 @@ final class Swarm implements AutoCloseable {
     }
 
     private void dialNext() {
-        if (next >= endpoints.size()) {
+        Integer peer = toDial.poll();
+        if (peer == null) {
             return;
         }
-        int peer = next++;
         new Bootstrap().group(loop).channel(NioSocketChannel.class).option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000).handler(pipeline(peer, true))
             .connect(node, new InetSocketAddress(endpoint(peer).getAddress(), 0)).addListener(f -> {
                 if (!f.isSuccess()) {
-                    failures.add("dial " + peer + ": " + f.cause());
-                    dialNext();
+                    failed("dial " + peer + ": " + f.cause(), peer);
                 }
             });
+    }
+
+    /** A dial or handshake that did not end with the node's hello: noted, and the peer dialed again later. */
+    private void failed(String why, int peer) {
+        failed.incrementAndGet();
+        failures.add(why);
+        toDial.add(peer);
+        dialNext();
     }
 
     private InetSocketAddress endpoint(int peer) {
@@ -139,7 +156,7 @@ final class Swarm implements AutoCloseable {
             @Override
             protected void initChannel(SocketChannel ch) {
                 if (keys != null) {
-                    ch.pipeline().addLast(new SslHandler(keys.get(peer).engine(dialing)));
+                    ch.pipeline().addLast(new SslHandler(keys.get(peer).engine(dialing), tlsTasks));
                 }
                 ch.pipeline().addLast(new LengthFieldBasedFrameDecoder(1 << 20, 0, 4, 0, 4), new Peer(peer, dialing));
             }
@@ -163,6 +180,11 @@ final class Swarm implements AutoCloseable {
     /** @return seconds from the first dial to the last link */
     double dialSeconds() {
         return (lastLink - firstDial) / 1e9;
+    }
+
+    /** @return dials and handshakes that failed (each was tried again) */
+    int failed() {
+        return failed.get();
     }
 
     /** @return the first few reasons links failed or were refused */
@@ -235,9 +257,10 @@ final class Swarm implements AutoCloseable {
             if (helloAnswered) {
                 lost.incrementAndGet();
             } else {
-                failures.add("closed before the node's hello: " + index);
                 if (dialing) {
-                    dialNext();
+                    failed("closed before the node's hello: " + index, index);
+                } else {
+                    failures.add("closed before the node's hello: " + index);
                 }
             }
         }
@@ -253,5 +276,6 @@ final class Swarm implements AutoCloseable {
     public void close() {
         servers.forEach(Channel::close);
         loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        tlsTasks.shutdownNow();
     }
 }
