@@ -141,8 +141,18 @@ final class Swarm implements AutoCloseable {
     private void failed(String why, int peer) {
         failed.incrementAndGet();
         failures.add(why);
-        toDial.add(peer);
-        dialNext();
+        redial(peer);
+    }
+
+    /**
+     * Dials {@code peer} again after a second, its place among the handshakes in flight kept meanwhile: a redial at once
+     * into a node that refuses at once (a ban, a cap) would spin this loop and leave pings unanswered.
+     */
+    private void redial(int peer) {
+        loop.schedule(() -> {
+            toDial.addFirst(peer);
+            dialNext();
+        }, 1, TimeUnit.SECONDS);
     }
 
     private InetSocketAddress endpoint(int peer) {
@@ -168,7 +178,7 @@ final class Swarm implements AutoCloseable {
         return linked.get();
     }
 
-    /** @return links the node closed after answering the hello */
+    /** @return links the node closed after answering the hello (dialing peers dial again) */
     int lost() {
         return lost.get();
     }
@@ -256,6 +266,9 @@ final class Swarm implements AutoCloseable {
         public void channelInactive(ChannelHandlerContext ctx) {
             if (helloAnswered) {
                 lost.incrementAndGet();
+                if (dialing) { // as a node would: the node under test keeps its count of links
+                    redial(index);
+                }
             } else {
                 if (dialing) {
                     failed("closed before the node's hello: " + index, index);
