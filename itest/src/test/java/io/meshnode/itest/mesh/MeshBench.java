@@ -73,7 +73,8 @@ class MeshBench {
             n.awaitReady(Duration.ofSeconds(240)); // 16 JVMs on two cores shared with other builds
         }
         long ready = System.nanoTime();
-        Waits.until(Duration.ofSeconds(60), () -> Links.fullMeshWithoutDuplicates(sixteen), () -> "" + Links.count(sixteen));
+        Waits.until(Duration.ofSeconds(60), () -> Links.fullMeshWithoutDuplicates(sixteen),
+            () -> Links.count(sixteen) + " connections; pairs with more than one: " + duplicates(sixteen));
         long meshed = System.nanoTime();
         int timeouts = sixteen.stream().mapToInt(n -> n.logLines("lost: TIMEOUT").size()).sum();
         int lost = sixteen.stream().mapToInt(n -> n.logLines("lost:").size()).sum();
@@ -145,6 +146,11 @@ class MeshBench {
         }
     }
 
+    private static List<String> duplicates(List<NodeProcess> nodes) {
+        List<String> pairs = Links.between(nodes);
+        return pairs.stream().filter(p -> java.util.Collections.frequency(pairs, p) > 1).distinct().toList();
+    }
+
     /** The side that dialed the current link: its log says "(outbound". */
     private static NodeProcess dialerOf(NodeProcess a, NodeProcess b) {
         Waits.until(Duration.ofSeconds(10), () -> !a.logLines("connected to " + b.shortId()).isEmpty(), a::log);
@@ -169,7 +175,7 @@ class MeshBench {
             n.set("retry", "initial", "1s").set("retry", "max", "30s").set("transport", "connect.timeout", "1s");
             n.start().awaitReady(Duration.ofSeconds(30));
             Waits.until(Duration.ofSeconds(60), () -> swarm.linked() >= 1000, () -> swarm.linked() + " linked");
-            Waits.during(Duration.ofSeconds(10), () -> true, () -> ""); // warm up
+            Waits.during(Duration.ofSeconds(Long.getLong("bench.warmup", 60)), () -> true, () -> ""); // warm up
             double percent = cpuPercent(n, Duration.ofSeconds(60));
             System.out.printf("BENCH 1000 peers dialed by the node (plain TCP), ping every 1s: node process CPU %.2f%% of"
                 + " one core over 60 s; %d links lost; %s%n", percent, swarm.lost(), load());
@@ -231,8 +237,8 @@ class MeshBench {
             long pongs = swarm.pongs();
             double thirty = cpuPercent(n, Duration.ofSeconds(120));
             System.out.printf("BENCH %d %s links, ping every 30s: node CPU %.2f%% of one core over 120 s; RSS %d MB; %d"
-                + " pongs; %d links lost; %s%n", count, tls ? "TLS" : "plain", thirty, rssKb(n.pid()) / 1024,
-                swarm.pongs() - pongs, swarm.lost(), load());
+                + " pongs; %d links lost so far %s; %s%n", count, tls ? "TLS" : "plain", thirty, rssKb(n.pid()) / 1024,
+                swarm.pongs() - pongs, swarm.lost(), lostReasons(n), load());
         }
     }
 
