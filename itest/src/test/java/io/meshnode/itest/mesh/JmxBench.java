@@ -34,9 +34,9 @@ class JmxBench {
     void readingThePeerTableOfAThousandPeers() throws Exception {
         int port = ThreadLocalRandom.current().nextInt(20_000, 40_000);
         int jmxPort = port + 1;
-        try (Swarm swarm = new Swarm(1000, port);
+        try (Swarm swarm = Swarm.plain(1000, port).listen();
             NodeProcess n = new NodeProcess(root, "hub", "127.0.0.2:" + port)) {
-            n.set("mesh", "peers", String.join(",", swarm.endpoints));
+            n.set("mesh", "peers", String.join(",", swarm.endpoints)).set("transport", "tls", "off"); // made-up ids
             n.set("heartbeat", "interval", "1s").set("heartbeat", "timeout", "500ms");
             n.set("retry", "initial", "1s").set("retry", "max", "30s").set("transport", "connect.timeout", "1s");
             n.jvm.addAll(Arrays.asList("-Dcom.sun.management.jmxremote.port=" + jmxPort,

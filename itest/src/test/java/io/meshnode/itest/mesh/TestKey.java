@@ -1,5 +1,6 @@
 package io.meshnode.itest.mesh;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -10,9 +11,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.MessageDigest;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.util.Arrays;
 import java.util.HexFormat;
 
 import javax.net.ssl.KeyManagerFactory;
@@ -33,18 +41,71 @@ final class TestKey {
     final String id;
     private final SSLContext context;
 
-    private TestKey(Path store) throws IOException, GeneralSecurityException {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(store)) {
-            ks.load(in, PASSWORD);
-        }
-        X509Certificate cert = (X509Certificate) ks.getCertificate("node");
-        byte[] digest = MessageDigest.getInstance("SHA-256").digest(cert.getPublicKey().getEncoded());
+    private final X509Certificate certificate;
+
+    private TestKey(PrivateKey privateKey, X509Certificate certificate) throws IOException, GeneralSecurityException {
+        this.certificate = certificate;
+        byte[] digest = MessageDigest.getInstance("SHA-256").digest(certificate.getPublicKey().getEncoded());
         id = HexFormat.of().formatHex(digest, 0, 20);
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setKeyEntry("node", privateKey, PASSWORD, new Certificate[] {certificate});
         KeyManagerFactory kmf = KeyManagerFactory.getInstance("NewSunX509");
         kmf.init(ks, PASSWORD);
         context = SSLContext.getInstance("TLSv1.3");
         context.init(kmf.getKeyManagers(), new TrustManager[] {new TrustAny()}, null);
+    }
+
+    private static TestKey load(Path store) throws IOException, GeneralSecurityException {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(store)) {
+            ks.load(in, PASSWORD);
+        }
+        return new TestKey((PrivateKey) ks.getKey("node", PASSWORD), (X509Certificate) ks.getCertificate("node"));
+    }
+
+    /**
+     * Another identity for the price of a key pair (keytool costs about half a second a key): this certificate with a
+     * fresh Ed25519 public key in place of its own, signed again by the new key, so it is self-signed as a node's is.
+     * Ed25519 public keys and signatures have fixed sizes, so every length in the DER stays as it was.
+     */
+    TestKey sibling() throws IOException, GeneralSecurityException {
+        KeyPair keys = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        byte[] der = certificate.getEncoded();
+        byte[] tbs = certificate.getTBSCertificate();
+        int at = indexOf(tbs, certificate.getPublicKey().getEncoded());
+        byte[] spki = keys.getPublic().getEncoded();
+        System.arraycopy(spki, 0, tbs, at, spki.length);
+        Signature signer = Signature.getInstance("Ed25519");
+        signer.initSign(keys.getPrivate());
+        signer.update(tbs);
+        byte[] signature = signer.sign();
+        // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }: the signature
+        // is the last 64 bytes.
+        System.arraycopy(tbs, 0, der, indexOf(der, certificate.getTBSCertificate()), tbs.length);
+        System.arraycopy(signature, 0, der, der.length - signature.length, signature.length);
+        X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509")
+            .generateCertificate(new ByteArrayInputStream(der));
+        cert.verify(keys.getPublic());
+        return new TestKey(keys.getPrivate(), cert);
+    }
+
+    private static int indexOf(byte[] in, byte[] part) {
+        for (int i = 0; i + part.length <= in.length; i++) {
+            if (Arrays.equals(in, i, i + part.length, part, 0, part.length)) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("not found");
+    }
+
+    /** A TLS 1.3 engine that presents this key, as a node's does (mutual authentication). */
+    SSLEngine engine(boolean client) {
+        SSLEngine engine = context.createSSLEngine();
+        engine.setUseClientMode(client);
+        engine.setNeedClientAuth(true);
+        engine.setEnabledProtocols(new String[] {"TLSv1.3"});
+        return engine;
     }
 
     static TestKey create(Path dir) throws IOException, InterruptedException, GeneralSecurityException {
@@ -57,7 +118,7 @@ final class TestKey {
         if (p.waitFor() != 0) {
             throw new IOException("keytool failed: " + out);
         }
-        return new TestKey(store);
+        return load(store);
     }
 
     /** A TLS connection to a node from {@code local} (port 0), handshake done. */

@@ -105,6 +105,13 @@ final class NettyConnection implements Connection {
     private boolean toldWritable = true; // event loop only
     private boolean reportedClosed; // event loop only
     private final CompletableFuture<Void> socketClosed = new CompletableFuture<>();
+    /**
+     * Where control frames enter the pipeline, already framed: below the length prepender and the flush consolidation,
+     * so a ping is one buffer flushed at once (TLS record and syscall in the same event-loop task) instead of a frame,
+     * a separate length prefix and a flush deferred to a task of its own. A control frame arrives alone in its task:
+     * there is nothing to consolidate it with.
+     */
+    private final ChannelHandlerContext control;
 
     /** @param dial completed when an outbound connection opens; {@code null} for inbound ones */
     /** @param engine the TLS engine, {@code null} for plain TCP */
@@ -132,7 +139,10 @@ final class NettyConnection implements Connection {
         }
         // Frames sent from other threads arrive as one event-loop task each; consolidating their flushes
         // lets one flush (one TLS record of up to 16 KiB, one syscall) carry every frame queued meanwhile.
-        channel.pipeline().addLast(new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+        FlushConsolidationHandler consolidation =
+            new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true);
+        channel.pipeline().addLast(consolidation);
+        control = channel.pipeline().context(consolidation);
         channel.pipeline().addLast(decoder, new LengthFieldPrepender(4), new Events());
     }
 
@@ -280,7 +290,8 @@ final class NettyConnection implements Connection {
             sent.completeExceptionally(closedWhileWaiting());
             return;
         }
-        channel.writeAndFlush(Unpooled.wrappedBuffer(frame)).addListener(f -> {
+        ByteBuf framed = channel.alloc().ioBuffer(4 + frame.length).writeInt(frame.length).writeBytes(frame);
+        control.writeAndFlush(framed).addListener(f -> {
             controlPending.addAndGet(-frame.length);
             complete(sent, f);
         });
