@@ -255,8 +255,13 @@ final class LabMesh implements AutoCloseable {
 
     /** Established connections per pair, from the kernel: each counted at the node that accepted it. */
     Map<String, Integer> pairs() {
+        return pairs(established());
+    }
+
+    /** {@link #pairs()} of a snapshot. */
+    Map<String, Integer> pairs(Map<LabNode, List<String[]>> established) {
         Map<String, Integer> pairs = new TreeMap<>();
-        connections((a, b) -> true).forEach(c -> pairs.merge(c.substring(0, c.indexOf(' ')), 1, Integer::sum));
+        connections(established, (a, b) -> true).forEach(c -> pairs.merge(c.substring(0, c.indexOf(' ')), 1, Integer::sum));
         return pairs;
     }
 
@@ -265,11 +270,23 @@ final class LabMesh implements AutoCloseable {
      * (seen at the node that accepted them): the same set later means the same TCP connections.
      */
     Set<String> connections(BiPredicate<LabNode, LabNode> which) {
+        return connections(established(), which);
+    }
+
+    /** Every host's established TCP connections, from the kernel, at one moment (as near as five reads get). */
+    Map<LabNode, List<String[]>> established() {
+        Map<LabNode, List<String[]>> all = new HashMap<>();
+        nodes.forEach(n -> all.put(n, n.established()));
+        return all;
+    }
+
+    /** {@link #connections(BiPredicate)} of a snapshot. */
+    Set<String> connections(Map<LabNode, List<String[]>> established, BiPredicate<LabNode, LabNode> which) {
         Map<String, LabNode> byAddress = new HashMap<>();
         nodes.forEach(n -> byAddress.put(n.address, n));
         Set<String> out = new TreeSet<>();
         for (LabNode n : nodes) {
-            for (String[] c : n.established()) {
+            for (String[] c : established.get(n)) {
                 LabNode peer = byAddress.get(c[1].substring(0, c[1].lastIndexOf(':')));
                 if (c[0].equals(n.listen) && peer != null && peer != n && which.test(n, peer)) {
                     out.add(key(n, peer) + " " + c[0] + "<-" + c[1]);
