@@ -133,6 +133,39 @@ class MeshEngineTest {
         assertTrue(a.peer(b).dialer != b.peer(a).dialer, "exactly one side is the designated dialer");
     }
 
+    /**
+     * Found by the chaos soak (ChaosIT; FaultIT scenario 8 as well): a restarted node's own dial failed in its TLS
+     * handshake after the peer's dial had linked them, and the failure took the peer from CONNECTED to BACKOFF with
+     * the link still open; the node then dialed a peer it was linked to until it parked it, linked but shown PARKED.
+     */
+    @Test
+    void aDialOfOursThatFailsAfterThePeersDialLinkedUsLeavesThePeerConnected() throws Exception {
+        Node a = node("a", "127.0.0.2:7800");
+        Node b = node("b", "127.0.0.3:7800");
+        a.start(peers(b), "10ms");
+        b.start(peers(a), "10ms");
+        clock.advance(200);
+        assertEquals(PeerState.CONNECTED, a.peer(b).state);
+        // The link breaks; both sides retry after 100 ms. b's dial links them; a's own fails 300 ms after it began.
+        net.failingConnects.put(b.listen, 300L);
+        int lines = a.log.lines().size();
+        net.connections.stream().filter(c -> c.open && c.handler == net.listening.get(a.listen)
+            || c.open && c.remote.equals(b.listen)).findFirst().orElseThrow().close(CloseReason.IO_ERROR, "reset");
+        clock.advance(150);
+        assertEquals(PeerState.CONNECTED, a.peer(b).state, "linked again by b's dial while a's own is under way: "
+            + a.log.lines().subList(lines, a.log.lines().size()));
+        clock.advance(400);
+        assertEquals(PeerState.CONNECTED, a.peer(b).state, "a's failed dial left the live link in place: "
+            + a.log.lines().subList(lines, a.log.lines().size()));
+        List<String> since = a.log.lines().subList(lines, a.log.lines().size());
+        assertEquals(1, a.peer(b).consecutiveFailures, () -> "the break counted, the failed dial did not: " + since);
+        assertTrue(since.stream().noneMatch(l -> l.contains("CONNECTED → BACKOFF: CONNECT_FAILED")), since::toString);
+        clock.advance(3000);
+        assertEquals(PeerState.CONNECTED, a.peer(b).state);
+        assertEquals(PeerState.CONNECTED, b.peer(a).state);
+        assertEquals(1, net.open(), "one connection for the pair");
+    }
+
     @Test
     void nodesOnOneIpWithDifferentPortsWork() throws Exception {
         Node a = node("a", "127.0.0.2:7800");
