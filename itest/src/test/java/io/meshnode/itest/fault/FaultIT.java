@@ -46,6 +46,11 @@ import org.junit.jupiter.api.io.TempDir;
  * stands. Each scenario prints its figures ({@code [fault]} lines, summed up at the end and written to
  * {@code target/fault-figures.txt}); FAULTS.md records them.
  *
+ * <p>The blackhole, the partition and the freeze run a second time with every link busy (2b, 3b, 6b, issue 14):
+ * each node gossips through the example bundle in its {@code deploy/} ({@link LabMesh#GOSSIP_SIZE} every
+ * {@link LabMesh#GOSSIP_INTERVAL} to each peer), detection must stay within the same limit, and the links the fault
+ * does not reach must keep their TCP connections.
+ *
  * <p>Assertions use bounds derived from the configured timings with generous margins (two cores are
  * shared with builds); what is measured is printed, not asserted.
  *
