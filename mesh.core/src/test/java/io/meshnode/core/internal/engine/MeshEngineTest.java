@@ -118,16 +118,24 @@ class MeshEngineTest {
         return b.toString();
     }
 
-    @Test
-    void twoNodesFormExactlyOneLink() throws Exception {
+    /** Two nodes configured with each other, started with the given dial grace and linked 200 ms later. */
+    private List<Node> linkedPair(String grace) throws Exception {
         Node a = node("a", "127.0.0.2:7800");
         Node b = node("b", "127.0.0.3:7800");
-        a.start(peers(b), "1s");
-        b.start(peers(a), "1s");
+        a.start(peers(b), grace);
+        b.start(peers(a), grace);
         clock.advance(200);
         assertEquals(PeerState.CONNECTED, a.peer(b).state);
         assertEquals(PeerState.CONNECTED, b.peer(a).state);
         assertEquals(1, net.open(), "one connection per pair");
+        return List.of(a, b);
+    }
+
+    @Test
+    void twoNodesFormExactlyOneLink() throws Exception {
+        List<Node> pair = linkedPair("1s");
+        Node a = pair.get(0);
+        Node b = pair.get(1);
         assertEquals(b.identity.id(), a.peer(b).id);
         assertNotEquals(a.peer(b).direction, b.peer(a).direction);
         assertTrue(a.peer(b).dialer != b.peer(a).dialer, "exactly one side is the designated dialer");
@@ -140,12 +148,9 @@ class MeshEngineTest {
      */
     @Test
     void aDialOfOursThatFailsAfterThePeersDialLinkedUsLeavesThePeerConnected() throws Exception {
-        Node a = node("a", "127.0.0.2:7800");
-        Node b = node("b", "127.0.0.3:7800");
-        a.start(peers(b), "10ms");
-        b.start(peers(a), "10ms");
-        clock.advance(200);
-        assertEquals(PeerState.CONNECTED, a.peer(b).state);
+        List<Node> pair = linkedPair("10ms");
+        Node a = pair.get(0);
+        Node b = pair.get(1);
         // The link breaks; both sides retry after 100 ms. b's dial links them; a's own fails 300 ms after it began.
         net.failingConnects.put(b.listen, 300L);
         int lines = a.log.lines().size();
