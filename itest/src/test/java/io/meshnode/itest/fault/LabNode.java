@@ -209,34 +209,49 @@ final class LabNode {
      * two echo commands so that its output can be told from the prompt and the terminal's echo.
      */
     List<String> command(String command, Duration timeout) throws IOException {
-        // Input typed before the console's first prompt is lost (the terminal is flushed as JLine sets it up): a node
-        // that has just started takes commands once it has shown its prompt.
+        // Input typed before the console is ready is lost (the terminal is flushed as JLine sets it up, also after the
+        // first prompt of a node that has just started): a command not begun within a few seconds is typed again.
+        long deadline = System.nanoTime() + timeout.toNanos();
         Poll.until(timeout, () -> output.stream().anyMatch(l -> l.contains("g!")),
             () -> name + ": no console prompt: " + output);
-        int n = commands.incrementAndGet();
-        String begin = "@@begin-" + n;
-        String end = "@@end-" + n;
-        // Three lines: the console prints a command's value (through the converter) only for the last
-        // statement of a line.
-        console.write(("echo " + begin + "\n" + command + "\n" + "echo " + end + "\n").getBytes(StandardCharsets.UTF_8));
-        console.flush();
-        List<String> result = new ArrayList<>();
-        Poll.until(timeout, () -> {
-            result.clear();
-            boolean in = false;
-            for (String line : output) {
-                String t = line.trim();
-                if (t.endsWith(begin) && !t.contains("echo")) {
-                    in = true;
-                } else if (in && t.endsWith(end) && !t.contains("echo")) {
-                    return true;
-                } else if (in) {
-                    result.add(line);
+        while (true) {
+            int n = commands.incrementAndGet();
+            String begin = "@@begin-" + n;
+            String end = "@@end-" + n;
+            // Three lines: the console prints a command's value (through the converter) only for the last
+            // statement of a line.
+            console.write(("echo " + begin + "\n" + command + "\n" + "echo " + end + "\n").getBytes(StandardCharsets.UTF_8));
+            console.flush();
+            List<String> result = new ArrayList<>();
+            long retypeAt = Math.min(deadline, System.nanoTime() + 5_000_000_000L);
+            boolean[] begun = {false};
+            Poll.until(timeout, () -> {
+                result.clear();
+                boolean in = false;
+                for (String line : output) {
+                    String t = line.trim();
+                    if (t.endsWith(begin) && !t.contains("echo")) {
+                        in = true;
+                        begun[0] = true;
+                    } else if (in && t.endsWith(end) && !t.contains("echo")) {
+                        return true;
+                    } else if (in) {
+                        result.add(line);
+                    }
                 }
+                if (!begun[0] && System.nanoTime() - retypeAt > 0) {
+                    if (System.nanoTime() - deadline > 0) {
+                        throw new AssertionError(name + ": no answer to '" + command + "': "
+                            + output.subList(Math.max(0, output.size() - 20), output.size()));
+                    }
+                    return true; // not begun: typed again below
+                }
+                return false;
+            }, () -> name + ": no answer to '" + command + "': " + output.subList(Math.max(0, output.size() - 20), output.size()));
+            if (begun[0] || result.size() > 0) {
+                return result;
             }
-            return false;
-        }, () -> name + ": no answer to '" + command + "': " + output.subList(Math.max(0, output.size() - 20), output.size()));
-        return result;
+        }
     }
 
     /** Remembers where the log ends: {@link #logLines} then reads only what comes after. */
