@@ -210,48 +210,66 @@ final class LabNode {
      */
     List<String> command(String command, Duration timeout) throws IOException {
         // Input typed before the console is ready is lost (the terminal is flushed as JLine sets it up, also after the
-        // first prompt of a node that has just started): a command not begun within a few seconds is typed again.
+        // first prompt of a node that has just started): a command not begun within 5 s is typed again, and the answer
+        // of whichever typing the console ran is taken.
         long deadline = System.nanoTime() + timeout.toNanos();
         Poll.until(timeout, () -> output.stream().anyMatch(l -> l.contains("g!")),
             () -> name + ": no console prompt: " + output);
-        while (true) {
-            int n = commands.incrementAndGet();
-            String begin = "@@begin-" + n;
-            String end = "@@end-" + n;
-            // Three lines: the console prints a command's value (through the converter) only for the last
-            // statement of a line.
-            console.write(("echo " + begin + "\n" + command + "\n" + "echo " + end + "\n").getBytes(StandardCharsets.UTF_8));
-            console.flush();
-            List<String> result = new ArrayList<>();
-            long retypeAt = Math.min(deadline, System.nanoTime() + 5_000_000_000L);
-            boolean[] begun = {false};
-            Poll.until(timeout, () -> {
-                result.clear();
-                boolean in = false;
-                for (String line : output) {
-                    String t = line.trim();
-                    if (t.endsWith(begin) && !t.contains("echo")) {
-                        in = true;
-                        begun[0] = true;
-                    } else if (in && t.endsWith(end) && !t.contains("echo")) {
-                        return true;
-                    } else if (in) {
-                        result.add(line);
-                    }
+        List<Integer> typed = new ArrayList<>();
+        List<String> result = new ArrayList<>();
+        long[] retypeAt = {0};
+        Poll.until(timeout, () -> {
+            boolean begun = false;
+            for (int n : typed) {
+                List<String> block = block(n);
+                if (block != null && block.size() > 0 && block.get(block.size() - 1) == END) {
+                    result.addAll(block.subList(0, block.size() - 1));
+                    return true;
                 }
-                if (!begun[0] && System.nanoTime() - retypeAt > 0) {
-                    if (System.nanoTime() - deadline > 0) {
-                        throw new AssertionError(name + ": no answer to '" + command + "': "
-                            + output.subList(Math.max(0, output.size() - 20), output.size()));
-                    }
-                    return true; // not begun: typed again below
+                begun |= block != null;
+            }
+            if (!begun && System.nanoTime() - retypeAt[0] > 0 && System.nanoTime() - deadline < 0) {
+                int n = commands.incrementAndGet();
+                typed.add(n);
+                retypeAt[0] = System.nanoTime() + 5_000_000_000L;
+                // Three lines: the console prints a command's value (through the converter) only for the last
+                // statement of a line.
+                try {
+                    console.write(("echo @@begin-" + n + "\n" + command + "\n" + "echo @@end-" + n + "\n")
+                        .getBytes(StandardCharsets.UTF_8));
+                    console.flush();
+                } catch (IOException e) {
+                    throw new IllegalStateException(name + ": console: " + e.getMessage(), e);
                 }
-                return false;
-            }, () -> name + ": no answer to '" + command + "': " + output.subList(Math.max(0, output.size() - 20), output.size()));
-            if (begun[0] || result.size() > 0) {
-                return result;
+            }
+            return false;
+        }, () -> name + ": no answer to '" + command + "': " + output.subList(Math.max(0, output.size() - 20), output.size()));
+        return result;
+    }
+
+    /** Marks a block's end in {@link #block}'s answer. */
+    private static final String END = new String("@@end");
+
+    /**
+     * The lines the console printed between the echoes of typing {@code n}: null before its begin marker, the lines so
+     * far, and {@link #END} last once its end marker came.
+     */
+    private List<String> block(int n) {
+        String begin = "@@begin-" + n;
+        String end = "@@end-" + n;
+        List<String> lines = null;
+        for (String line : output) {
+            String t = line.trim();
+            if (lines == null && t.endsWith(begin) && !t.contains("echo")) {
+                lines = new ArrayList<>();
+            } else if (lines != null && t.endsWith(end) && !t.contains("echo")) {
+                lines.add(END);
+                return lines;
+            } else if (lines != null) {
+                lines.add(line);
             }
         }
+        return lines;
     }
 
     /** Remembers where the log ends: {@link #logLines} then reads only what comes after. */
