@@ -94,6 +94,8 @@ class ChaosIT {
     /** The delay fault: within the heartbeat's 100 ms timeout, so links may stay up; it is the schedule's slow link. */
     static final int DELAY_MS = 50;
     private static final long SAMPLE_NANOS = 5_000_000_000L;
+    /** A console's answer: a JVM started seconds ago on the loaded machine took 20 s for its first command. */
+    private static final Duration CONSOLE = Duration.ofSeconds(60);
     /** A process is sampled once it has run this long: a JVM's first seconds (JIT, lazy pools) are no trend. */
     private static final long WARM_NANOS = 15_000_000_000L;
     private static final Pattern USED = Pattern.compile("generation\\s+total \\d+K, used (\\d+)K");
@@ -311,7 +313,7 @@ class ChaosIT {
                 if (!all) {
                     touched = (a, b) -> (a == at && b == peer) || (a == peer && b == at);
                 }
-                List<String> out = at.command("mesh:reconnect " + target, Duration.ofSeconds(20));
+                List<String> out = at.command("mesh:reconnect " + target, CONSOLE);
                 step(what + ": " + at.name + " mesh:reconnect " + target + " → " + out.size() + " lines");
                 return System.nanoTime();
             }
@@ -502,13 +504,13 @@ class ChaosIT {
     /** Every node's console shows every peer CONNECTED: none left parked or in backoff while reachable. */
     private void checkStates(String what) throws IOException {
         for (LabNode n : nodes) {
-            List<String> table = n.command("mesh:peers", Duration.ofSeconds(20));
+            List<String> table = n.command("mesh:peers", CONSOLE);
             for (LabNode p : mesh.others(n)) {
                 String row = table.stream().filter(l -> l.contains(p.listen)).findFirst().orElse("(no row)");
                 if (!row.matches(".*\\sCONNECTED\\s.*")) {
                     // the console may show the moment a link is replaced (a duplicate resolved): look again
                     Poll.until(Duration.ofMillis(RELINK_LIMIT), () -> mesh.fullMesh(), () -> "no full mesh");
-                    List<String> again = n.command("mesh:peers", Duration.ofSeconds(20));
+                    List<String> again = n.command("mesh:peers", CONSOLE);
                     String second = again.stream().filter(l -> l.contains(p.listen)).findFirst().orElse("(no row)");
                     if (!second.matches(".*\\sCONNECTED\\s.*")) {
                         violation("state " + what + n.name + p.name, what + ": " + n.name + " shows " + p.name + " not CONNECTED while reachable: "
