@@ -20,8 +20,11 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.Constants;
 import org.osgi.framework.Version;
 
-/** "A different build" of a bundle: the same entries, with a higher Bundle-Version in the manifest. */
-final class Rebuilt {
+/**
+ * "A different build" of a bundle: the same entries, with a higher Bundle-Version in the manifest. Public for the
+ * multi-process suites (ChaosIT drops rebuilt mesh.core and transport.netty jars into node processes' deploy/).
+ */
+public final class Rebuilt {
     private Rebuilt() {}
 
     private interface Opener {
@@ -31,7 +34,7 @@ final class Rebuilt {
     private record Entry(String name, Opener content) {}
 
     /** @return the micro part raised by one, qualifier {@code tag} */
-    static Version next(Version v, String tag) {
+    public static Version next(Version v, String tag) {
         return new Version(v.getMajor(), v.getMinor(), v.getMicro() + 1, tag);
     }
 
@@ -49,7 +52,7 @@ final class Rebuilt {
     }
 
     /** A jar file, rebuilt. */
-    static InputStream withVersion(Path jar, Version version) throws IOException {
+    public static InputStream withVersion(Path jar, Version version) throws IOException {
         try (JarFile file = new JarFile(jar.toFile())) {
             List<Entry> entries = new ArrayList<>();
             for (JarEntry e : Collections.list(file.entries())) {
@@ -60,7 +63,7 @@ final class Rebuilt {
         }
     }
 
-    static Version version(Path jar) throws IOException {
+    public static Version version(Path jar) throws IOException {
         try (JarFile file = new JarFile(jar.toFile())) {
             return Version.parseVersion(file.getManifest().getMainAttributes().getValue(Constants.BUNDLE_VERSION));
         }

@@ -30,6 +30,8 @@ import java.util.regex.Pattern;
 final class LabNode {
     private static final Pattern READY = Pattern.compile("meshnode ready: node ([0-9a-f]{40}) listening on (\\S+)");
     private static final Pattern ANSI = Pattern.compile("\u001B(\\[[0-9;?]*[ -/]*[@-~]|[=>]|\\][^\u0007]*\u0007)");
+    private static final Pattern LINK_LINE = Pattern.compile(
+        "connected to ([0-9a-f]{12})|link to ([0-9a-f]{12}).*?(?: lost:| closed:)");
     private static final DateTimeFormatter LOG_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
 
     final int host;
@@ -41,12 +43,14 @@ final class LabNode {
     private final Map<String, Map<String, String>> config = new LinkedHashMap<>();
     private final List<String> output = new CopyOnWriteArrayList<>();
     private final AtomicInteger commands = new AtomicInteger();
-    private Process process;
-    private OutputStream console;
-    private long javaPid = -1;
-    private String id;
-    private int logMark;
-    private int startMark;
+    // Read by the chaos soak's monitor thread while the schedule restarts the node.
+    private volatile Process process;
+    private volatile OutputStream console;
+    private volatile long javaPid = -1;
+    private volatile String id;
+    private volatile int logMark;
+    private volatile int startMark;
+    private volatile boolean frozen;
 
     LabNode(Lab lab, Path root, int host, int port) {
         this.lab = lab;
@@ -74,15 +78,20 @@ final class LabNode {
     }
 
     void writeConfig() throws IOException {
-        Files.createDirectories(home.resolve("etc"));
-        for (Map.Entry<String, Map<String, String>> f : config.entrySet()) {
-            StringBuilder text = new StringBuilder("# written by FaultIT\n");
-            f.getValue().forEach((k, v) -> text.append(k).append(" = ").append(v).append('\n'));
-            Path tmp = Files.createTempFile(home.resolve("etc"), ".fault", ".tmp");
-            Files.writeString(tmp, text);
-            Files.move(tmp, home.resolve("etc/meshnode." + f.getKey() + ".cfg"), StandardCopyOption.REPLACE_EXISTING,
-                StandardCopyOption.ATOMIC_MOVE);
+        for (String file : config.keySet()) {
+            writeConfig(file);
         }
+    }
+
+    /** Writes one file, etc/meshnode.{@code file}.cfg, atomically: a running node applies it live. */
+    void writeConfig(String file) throws IOException {
+        Files.createDirectories(home.resolve("etc"));
+        StringBuilder text = new StringBuilder("# written by the fault suite\n");
+        config.getOrDefault(file, Map.of()).forEach((k, v) -> text.append(k).append(" = ").append(v).append('\n'));
+        Path tmp = Files.createTempFile(home.resolve("etc"), ".fault", ".tmp");
+        Files.writeString(tmp, text);
+        Files.move(tmp, home.resolve("etc/meshnode." + file + ".cfg"), StandardCopyOption.REPLACE_EXISTING,
+            StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Starts the node in its namespace on a pseudo-terminal; returns at once (see {@link #awaitReady}). */
@@ -151,8 +160,23 @@ final class LabNode {
         return process != null && process.isAlive();
     }
 
+    /** The node's JVM, once it printed its ready line (-1 before). */
+    long pid() {
+        return javaPid;
+    }
+
+    /** Whether the test stopped the JVM (SIGSTOP) and has not let it go on (SIGCONT) since. */
+    boolean frozen() {
+        return frozen;
+    }
+
     /** Sends a signal to the node's JVM; a JVM that is already gone is not an error. */
     void signal(String sig) {
+        if ("STOP".equals(sig)) {
+            frozen = true;
+        } else if ("CONT".equals(sig) || "KILL".equals(sig)) {
+            frozen = false;
+        }
         if (javaPid > 0) {
             Lab.run(List.of("kill", "-" + sig, Long.toString(javaPid)), false);
         }
@@ -185,25 +209,37 @@ final class LabNode {
      * two echo commands so that its output can be told from the prompt and the terminal's echo.
      */
     List<String> command(String command, Duration timeout) throws IOException {
-        int n = commands.incrementAndGet();
-        String begin = "@@begin-" + n;
-        String end = "@@end-" + n;
-        // Three lines: the console prints a command's value (through the converter) only for the last
-        // statement of a line.
-        console.write(("echo " + begin + "\n" + command + "\n" + "echo " + end + "\n").getBytes(StandardCharsets.UTF_8));
-        console.flush();
+        // Input typed before the console is ready is lost (the terminal is flushed as JLine sets it up, also after the
+        // first prompt of a node that has just started): a command not begun within 5 s is typed again, and the answer
+        // of whichever typing the console ran is taken.
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Poll.until(timeout, () -> output.stream().anyMatch(l -> l.contains("g!")),
+            () -> name + ": no console prompt: " + output);
+        List<Integer> typed = new ArrayList<>();
         List<String> result = new ArrayList<>();
+        long[] retypeAt = {0};
         Poll.until(timeout, () -> {
-            result.clear();
-            boolean in = false;
-            for (String line : output) {
-                String t = line.trim();
-                if (t.endsWith(begin) && !t.contains("echo")) {
-                    in = true;
-                } else if (in && t.endsWith(end) && !t.contains("echo")) {
+            boolean begun = false;
+            for (int n : typed) {
+                List<String> block = block(n);
+                if (block != null && block.size() > 0 && block.get(block.size() - 1) == END) {
+                    result.addAll(block.subList(0, block.size() - 1));
                     return true;
-                } else if (in) {
-                    result.add(line);
+                }
+                begun |= block != null;
+            }
+            if (!begun && System.nanoTime() - retypeAt[0] > 0 && System.nanoTime() - deadline < 0) {
+                int n = commands.incrementAndGet();
+                typed.add(n);
+                retypeAt[0] = System.nanoTime() + 5_000_000_000L;
+                // Three lines: the console prints a command's value (through the converter) only for the last
+                // statement of a line.
+                try {
+                    console.write(("echo @@begin-" + n + "\n" + command + "\n" + "echo @@end-" + n + "\n")
+                        .getBytes(StandardCharsets.UTF_8));
+                    console.flush();
+                } catch (IOException e) {
+                    throw new IllegalStateException(name + ": console: " + e.getMessage(), e);
                 }
             }
             return false;
@@ -211,12 +247,38 @@ final class LabNode {
         return result;
     }
 
+    /** Marks a block's end in {@link #block}'s answer. */
+    private static final String END = new String("@@end");
+
+    /**
+     * The lines the console printed between the echoes of typing {@code n}: null before its begin marker, the lines so
+     * far, and {@link #END} last once its end marker came.
+     */
+    private List<String> block(int n) {
+        String begin = "@@begin-" + n;
+        String end = "@@end-" + n;
+        List<String> lines = null;
+        for (String line : output) {
+            String t = line.trim();
+            if (lines == null && t.endsWith(begin) && !t.contains("echo")) {
+                lines = new ArrayList<>();
+            } else if (lines != null && t.endsWith(end) && !t.contains("echo")) {
+                lines.add(END);
+                return lines;
+            } else if (lines != null) {
+                lines.add(line);
+            }
+        }
+        return lines;
+    }
+
     /** Remembers where the log ends: {@link #logLines} then reads only what comes after. */
     void markLog() {
         logMark = readLog().size();
     }
 
-    private List<String> readLog() {
+    /** The whole log of the node's home, every start included. */
+    List<String> readLog() {
         try {
             Path log = home.resolve("data/log/meshnode.log");
             return Files.exists(log) ? Files.readAllLines(log) : List.of();
@@ -246,16 +308,32 @@ final class LabNode {
      * "connected to", down after "link to ... lost/closed" or when it never connected.
      */
     boolean linkUp(LabNode peer) {
+        String id = peer.id;
+        return id != null && view().getOrDefault(id.substring(0, 12), false);
+    }
+
+    /**
+     * The node's own view of every peer it logged since its last start, by short id: up (true) when its last
+     * line about the peer says "connected to", down after "link to ... lost/closed". One read of the log.
+     */
+    Map<String, Boolean> view() {
         List<String> all = readLog();
-        boolean up = false;
+        Map<String, Boolean> view = new LinkedHashMap<>();
         for (String line : all.subList(Math.min(startMark, all.size()), all.size())) {
-            if (line.contains("connected to " + peer.shortId())) {
-                up = true;
-            } else if (line.contains("link to " + peer.shortId()) && (line.contains(" lost:") || line.contains(" closed:"))) {
-                up = false;
+            Matcher m = LINK_LINE.matcher(line);
+            if (m.find()) {
+                view.put(m.group(1) != null ? m.group(1) : m.group(2), m.group(1) != null);
             }
         }
-        return up;
+        return view;
+    }
+
+    /**
+     * What Config Admin holds for one of the node's pids (its persisted file under data/framework), or "" while
+     * there is none: a configuration written to etc/ has been taken once it shows here.
+     */
+    String persisted(String pid) {
+        return io.meshnode.itest.mesh.PersistedConfig.of(home, pid);
     }
 
     static LocalDateTime time(String logLine) {

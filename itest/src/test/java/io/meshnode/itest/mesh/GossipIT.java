@@ -15,7 +15,6 @@ import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -75,7 +74,7 @@ class GossipIT {
         b = new NodeProcess(root, "b", net + "11:" + port);
         c = new NodeProcess(root, "c", net + "12:" + port);
         all = List.of(a, b, c);
-        Path gossip = gossipJar();
+        Path gossip = Examples.gossipJar();
         for (NodeProcess n : all) {
             // The JVM's full JIT, as the node runs by default: C1 alone (NodeProcess's choice, for quick starts)
             // cannot do A's 32 MB/s of TLS on two shared cores, and a CPU-starved A then reads its peers' pongs
@@ -286,12 +285,7 @@ class GossipIT {
     }
 
     private static String persisted(NodeProcess n, String pid) {
-        try (Stream<Path> files = Files.walk(n.home.resolve("data/framework"), 6)) {
-            Path f = files.filter(p -> p.endsWith(Path.of("config", "meshnode", pid + ".config"))).findFirst().orElse(null);
-            return f == null ? "" : Files.readString(f);
-        } catch (IOException | RuntimeException e) {
-            return "";
-        }
+        return PersistedConfig.of(n.home, pid);
     }
 
     /** @return sent, refused, failed, received in the last summary line, or zeros */
@@ -341,15 +335,6 @@ class GossipIT {
             }
         }
         return -1;
-    }
-
-    private static Path gossipJar() throws IOException {
-        Path target = NodeProcess.jar().getParent().resolveSibling("../examples/gossip/target").normalize();
-        try (Stream<Path> jars = Files.list(target)) {
-            return jars.filter(p -> p.getFileName().toString().matches("examples\\.gossip-.*\\.jar")
-                && !p.toString().endsWith("-sources.jar")).findFirst()
-                .orElseThrow(() -> new IllegalStateException("no examples.gossip jar in " + target + " (build it first)"));
-        }
     }
 
     /** The one class of {@link WedgedMonitor}, as a bundle of its own. */

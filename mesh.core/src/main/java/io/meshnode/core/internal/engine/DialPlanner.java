@@ -267,6 +267,13 @@ final class DialPlanner {
             return; // abandoned: the peer was removed, or its dial was made again through a new transport
         }
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (p.live() != null) {
+            // Our dial lost to the peer's own, which linked while ours was connecting (as LinkLifecycle.closed does
+            // for a dial that opened): the live link stays the peer's, and nothing failed.
+            log.debug("dial to {} failed while its link is live: {}", p, cause.getMessage());
+            p.phase = new Phase.Connected(p.live(), null);
+            return;
+        }
         failed(p, CloseReason.CONNECT_FAILED, String.valueOf(cause.getMessage()));
     }
 }

@@ -27,6 +27,8 @@ final class FakeNetwork {
     final VirtualScheduler clock;
     final Map<InetSocketAddress, ConnectionHandler> listening = new HashMap<>();
     final Set<java.net.InetAddress> silent = new HashSet<>();
+    /** Connects to these addresses fail, after the given virtual ms (a TLS handshake the peer refuses, late). */
+    final Map<InetSocketAddress, Long> failingConnects = new HashMap<>();
     final List<FakeConnection> connections = new ArrayList<>();
     final AtomicLong ids = new AtomicLong();
     long latency = 1;
@@ -72,6 +74,12 @@ final class FakeNetwork {
             public CompletionStage<Connection> connect(InetSocketAddress remote, InetSocketAddress local,
                 ConnectionHandler handler) {
                 CompletableFuture<Connection> f = new CompletableFuture<>();
+                Long failAfter = failingConnects.get(remote);
+                if (failAfter != null) {
+                    clock.schedule(() -> f.completeExceptionally(new ConnectException("closed by the peer during the TLS "
+                        + "handshake: " + remote)), failAfter);
+                    return f;
+                }
                 clock.schedule(() -> {
                     ConnectionHandler server = listening.get(remote);
                     if (server != null && !server.accept(new InetSocketAddress(local.getAddress(), 1))) {

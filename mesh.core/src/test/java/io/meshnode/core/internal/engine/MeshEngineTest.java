@@ -118,19 +118,57 @@ class MeshEngineTest {
         return b.toString();
     }
 
-    @Test
-    void twoNodesFormExactlyOneLink() throws Exception {
+    /** Two nodes configured with each other, started with the given dial grace and linked 200 ms later. */
+    private List<Node> linkedPair(String grace) throws Exception {
         Node a = node("a", "127.0.0.2:7800");
         Node b = node("b", "127.0.0.3:7800");
-        a.start(peers(b), "1s");
-        b.start(peers(a), "1s");
+        a.start(peers(b), grace);
+        b.start(peers(a), grace);
         clock.advance(200);
         assertEquals(PeerState.CONNECTED, a.peer(b).state);
         assertEquals(PeerState.CONNECTED, b.peer(a).state);
         assertEquals(1, net.open(), "one connection per pair");
+        return List.of(a, b);
+    }
+
+    @Test
+    void twoNodesFormExactlyOneLink() throws Exception {
+        List<Node> pair = linkedPair("1s");
+        Node a = pair.get(0);
+        Node b = pair.get(1);
         assertEquals(b.identity.id(), a.peer(b).id);
         assertNotEquals(a.peer(b).direction, b.peer(a).direction);
         assertTrue(a.peer(b).dialer != b.peer(a).dialer, "exactly one side is the designated dialer");
+    }
+
+    /**
+     * Found by the chaos soak (ChaosIT; FaultIT scenario 8 as well): a restarted node's own dial failed in its TLS
+     * handshake after the peer's dial had linked them, and the failure took the peer from CONNECTED to BACKOFF with
+     * the link still open; the node then dialed a peer it was linked to until it parked it, linked but shown PARKED.
+     */
+    @Test
+    void aDialOfOursThatFailsAfterThePeersDialLinkedUsLeavesThePeerConnected() throws Exception {
+        List<Node> pair = linkedPair("10ms");
+        Node a = pair.get(0);
+        Node b = pair.get(1);
+        // The link breaks; both sides retry after 100 ms. b's dial links them; a's own fails 300 ms after it began.
+        net.failingConnects.put(b.listen, 300L);
+        int lines = a.log.lines().size();
+        net.connections.stream().filter(c -> c.open && c.handler == net.listening.get(a.listen)
+            || c.open && c.remote.equals(b.listen)).findFirst().orElseThrow().close(CloseReason.IO_ERROR, "reset");
+        clock.advance(150);
+        assertEquals(PeerState.CONNECTED, a.peer(b).state, "linked again by b's dial while a's own is under way: "
+            + a.log.lines().subList(lines, a.log.lines().size()));
+        clock.advance(400);
+        assertEquals(PeerState.CONNECTED, a.peer(b).state, "a's failed dial left the live link in place: "
+            + a.log.lines().subList(lines, a.log.lines().size()));
+        List<String> since = a.log.lines().subList(lines, a.log.lines().size());
+        assertEquals(1, a.peer(b).consecutiveFailures, () -> "the break counted, the failed dial did not: " + since);
+        assertTrue(since.stream().noneMatch(l -> l.contains("CONNECTED → BACKOFF: CONNECT_FAILED")), since::toString);
+        clock.advance(3000);
+        assertEquals(PeerState.CONNECTED, a.peer(b).state);
+        assertEquals(PeerState.CONNECTED, b.peer(a).state);
+        assertEquals(1, net.open(), "one connection for the pair");
     }
 
     @Test
