@@ -81,7 +81,9 @@ class GossipTest {
                 Await.until(LINKED, () -> received(lines) > 0, () -> "the handler received nothing; its log: "
                     + lines.stream().filter(l -> l.startsWith("examples.gossip")).toList() + "; the peer's: "
                     + peer.logLines("gossip"));
-                assertTrue(!peer.logLines("gossip '", "sent ").isEmpty(), "the peer's gossip ran: " + peer.logLines("gossip"));
+                // Its summary comes once a second, a moment after its first payloads may have arrived here.
+                Await.until(LINKED, () -> !peer.logLines("gossip '", "sent ").isEmpty(),
+                    () -> "the peer's gossip ran: " + peer.logLines("gossip"));
                 assertTrue(lines.stream().noneMatch(l -> l.toLowerCase(java.util.Locale.ROOT).contains("circular")),
                     "a circular reference was logged: " + lines);
             } finally {

@@ -329,7 +329,7 @@ final class LabNode {
     }
 
     /**
-     * What Config Admin holds for one of the node's pids (its persisted file under data/framework), or "" while
+     * What Config Admin holds for one of the node's pids (its persisted file under data/), or "" while
      * there is none: a configuration written to etc/ has been taken once it shows here.
      */
     String persisted(String pid) {
