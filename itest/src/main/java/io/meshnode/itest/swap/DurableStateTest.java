@@ -11,8 +11,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Dictionary;
-import java.util.Hashtable;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
@@ -21,7 +19,6 @@ import org.junit.jupiter.api.Test;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Version;
-import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.test.common.annotation.InjectBundleContext;
 import org.osgi.test.common.annotation.InjectService;
@@ -113,16 +110,7 @@ class DurableStateTest {
     }
 
     private static void configure(ConfigurationAdmin cm, String pid, String... kv) throws IOException {
-        Configuration c = cm.getConfiguration(pid, "?");
-        Dictionary<String, Object> p = c.getProperties() == null ? new Hashtable<>() : c.getProperties();
-        for (int i = 0; i < kv.length; i += 2) {
-            if (kv[i + 1] == null) {
-                p.remove(kv[i]);
-            } else {
-                p.put(kv[i], kv[i + 1]);
-            }
-        }
-        c.update(p);
+        ConfigEdits.configure(cm, pid, kv);
     }
 
     private static int freePort() throws IOException {

@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.Dictionary;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -397,16 +396,7 @@ class HotSwapTest {
 
     /** Sets (or with a {@code null} value removes) keys of a configuration, keeping the others. */
     private void configure(String pid, String... kv) throws IOException {
-        Configuration c = cm.getConfiguration(pid, "?");
-        Dictionary<String, Object> p = c.getProperties() == null ? new Hashtable<>() : c.getProperties();
-        for (int i = 0; i < kv.length; i += 2) {
-            if (kv[i + 1] == null) {
-                p.remove(kv[i]);
-            } else {
-                p.put(kv[i], kv[i + 1]);
-            }
-        }
-        c.update(p);
+        ConfigEdits.configure(cm, pid, kv);
     }
 
     /**
