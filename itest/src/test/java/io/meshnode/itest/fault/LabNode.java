@@ -314,12 +314,17 @@ final class LabNode {
 
     /**
      * The node's own view of every peer it logged since its last start, by short id: up (true) when its last
-     * line about the peer says "connected to", down after "link to ... lost/closed". One read of the log.
+     * line about the peer says "connected to", down after "link to ... lost/closed" or once its mesh logged that it
+     * is stopping. One read of the log.
      */
     Map<String, Boolean> view() {
         List<String> all = readLog();
         Map<String, Boolean> view = new LinkedHashMap<>();
         for (String line : all.subList(Math.min(startMark, all.size()), all.size())) {
+            if (line.contains("[mesh.core] mesh stopping (")) {
+                view.replaceAll((peer, up) -> false); // its links go with it, one line for all
+                continue;
+            }
             Matcher m = LINK_LINE.matcher(line);
             if (m.find()) {
                 view.put(m.group(1) != null ? m.group(1) : m.group(2), m.group(1) != null);

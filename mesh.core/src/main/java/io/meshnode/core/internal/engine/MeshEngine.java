@@ -264,6 +264,10 @@ public final class MeshEngine {
     public void stop(boolean restarting) {
         node.stopped = true;
         listening.close();
+        long live = table.all().stream().filter(p -> p.live() != null).count();
+        // One line for all links (a node may hold a thousand): from here on no link of this mesh is up.
+        log.info("mesh stopping ({}): saying goodbye to {} live links", restarting ? "restarting" : "node shutting down",
+            live);
         farewellOf = node.transport;
         farewell = restarting ? io.leaveAll(CloseReason.ADMIN, "mesh restarting, reconnecting at once", false)
             : io.leaveAll(CloseReason.SHUTDOWN, "node shutting down", false);

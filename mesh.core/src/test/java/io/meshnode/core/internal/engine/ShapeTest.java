@@ -258,6 +258,53 @@ class ShapeTest {
             "no duplicate fight");
     }
 
+    /**
+     * What eight node processes do when {@code topology.target} is edited on each: every node takes the change at its
+     * own moment within a second (a FileInstall poll), ids learned at the handshake (peers configured by address), a
+     * few milliseconds of latency. Every link both shapes keep stays the same connection, both ways, and nothing fights.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20})
+    void aStaggeredSwapOfEightNodesByAddressKeepsTheLinksBothShapesKeep(long seed) throws Exception {
+        net.latency = 3;
+        java.util.Random random = new java.util.Random(seed);
+        List<TestNode> nodes = mesh(8, false, new FullMeshTopology());
+        clock.advance(10_000);
+        assertEquals(28, net.open());
+        Map<TestNode, Integer> formed = new HashMap<>();
+        nodes.forEach(n -> formed.put(n, n.log.lines().size())); // both sides dial at first: ids are not known yet
+        Map<Set<String>, Long> before = connections(nodes);
+        Set<Set<String>> ring = ringEdges(nodes);
+        swapStaggered(nodes, new RingTopology(), random);
+        clock.advance(10_000);
+        assertEquals(ring, linked(nodes));
+        assertEquals(ring.size(), net.open());
+        Map<Set<String>, Long> after = connections(nodes);
+        for (Set<String> kept : ring) {
+            assertEquals(before.get(kept), after.get(kept), "seed " + seed + ": the same connection for " + kept);
+        }
+        swapStaggered(nodes, new FullMeshTopology(), random);
+        clock.advance(10_000);
+        assertEquals(28, net.open());
+        Map<Set<String>, Long> back = connections(nodes);
+        for (Set<String> kept : ring) {
+            assertEquals(after.get(kept), back.get(kept), "seed " + seed + ": the same connection for " + kept);
+        }
+        List<String> fights = nodes.stream().flatMap(n -> n.log.lines().subList(formed.get(n), n.log.lines().size()).stream())
+            .filter(l -> l.contains("DUPLICATE") || l.contains("duplicate")).toList();
+        assertTrue(fights.isEmpty(), "seed " + seed + ": no duplicate fight: " + fights);
+    }
+
+    /** Each node takes {@code next} at its own moment within a second, in a random order. */
+    private void swapStaggered(List<TestNode> nodes, Topology next, java.util.Random random) {
+        for (TestNode n : nodes) {
+            clock.schedule(() -> {
+                n.topology = next;
+                n.engine.servicesChanged();
+            }, random.nextInt(1_000));
+        }
+    }
+
     @Test
     void aBadTopologyIsLoggedWithItsNameAndTheFullMeshIsUsed() throws Exception {
         ShapedTopology bad = new ShapedTopology() {
