@@ -240,9 +240,17 @@ final class LinkLifecycle {
         p.topology = h.topology();
         l.conn.established();
         if (!l.conn.isOpen()) {
-            // The transport closed it (its handshake timeout) while this hello waited for the mesh thread: its
-            // close event follows. Adopting it would replace a live link with a dead one.
+            // Closed (the peer's duplicate, the transport's handshake timeout) while this hello waited for the mesh
+            // thread: its close event follows. Adopting it would replace a live link with a dead one. But the hello
+            // of our dial still proved who listens at the endpoint, and the connections held for that proof are
+            // linked now: the peer closes our dial at once exactly when it already holds a link to us, the held one.
             log.debug("{}: hello arrived after the transport closed the connection", l.describe());
+            if (l.dial != null) {
+                vouch(p);
+            }
+            if (learned) {
+                reshape.run();
+            }
             return;
         }
         l.connectedAt = clock.now();

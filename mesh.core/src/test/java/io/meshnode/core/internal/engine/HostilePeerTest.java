@@ -24,6 +24,7 @@ import io.meshnode.api.topology.NodeRole;
 import io.meshnode.api.transport.CloseReason;
 import io.meshnode.api.transport.Connection;
 import io.meshnode.api.transport.ConnectionHandler;
+import io.meshnode.api.transport.Direction;
 import io.meshnode.core.internal.security.Identity;
 import io.meshnode.core.internal.wire.Protocol;
 
@@ -147,6 +148,34 @@ class HostilePeerTest {
         assertEquals(0, b.peer(a).consecutiveFailures);
         assertEquals(1, net.open(), "one link in the end");
         assertTrue(a.log.lines().stream().noneMatch(l -> l.contains("refusing")), a.log.lines()::toString);
+    }
+
+    /**
+     * The real node dials in first (held), and the dial that checks its endpoint reaches it while it already holds its
+     * own link: it says hello and closes that dial at once as a duplicate. The hello proved who listens there even
+     * though the connection is gone by the time it is handled, so the held connection is linked at once — not left
+     * waiting for the hold's timeout while the other side counts it as its live link (seen between eight node
+     * processes: the side that held it dialed again after its grace, and the link was replaced).
+     */
+    @Test
+    void theHeldConnectionIsLinkedWhenTheVouchingDialIsClosedRightAfterItsHello() throws Exception {
+        TestNode b = node("b", "127.0.0.3:7800", cfg("any", "127.0.0.2:7800", "dial.grace", "1h"));
+        InetSocketAddress aListen = ConfigValues.parseEndpoint("127.0.0.2:7800");
+        Hostile answering = new Hostile("a", (h, c) -> {
+            c.send(h.hello("127.0.0.2:7800"));
+            c.send(Protocol.goodbye(CloseReason.DUPLICATE.name(), "duplicate connection, keeping the one it dialed"));
+            c.close(CloseReason.DUPLICATE, "duplicate connection");
+        });
+        net.listening.put(aListen, answering);
+        Hostile dialing = new Hostile("a", (h, c) -> c.send(h.hello("127.0.0.2:7800"))).connect(b, "127.0.0.2:0");
+        clock.advance(200);
+
+        PeerDTO atB = b.engine.peer("127.0.0.2:7800");
+        assertEquals(PeerState.CONNECTED, atB.state, atB.history::toString);
+        assertEquals(dialing.identity.id(), atB.id);
+        assertEquals(Direction.INBOUND, atB.direction, "the connection a dialed is the link");
+        assertNull(dialing.closed, "and stays open: " + dialing.closedDetail);
+        assertEquals(0, atB.consecutiveFailures);
     }
 
     @Test
