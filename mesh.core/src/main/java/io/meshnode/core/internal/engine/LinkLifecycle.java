@@ -67,8 +67,13 @@ final class LinkLifecycle {
     void opened(Connection c, Dial dial) {
         Link l = io.opened(c, dial);
         l.handshakeStartedNanos = dial != null ? dial.startedNanos : clock.nanoTime();
+        // The hello goes first on every connection, even one closed at once: to a node that does not know this one,
+        // a goodbye (or a close) before the hello is an offence, and enough of them ban an honest node.
+        io.sendControl(l, Protocol.hello(new Hello(node.maxVersion, node.minVersion, node.identity.id(), node.settings.role(),
+            node.advertised(), Math.max(Protocol.MIN_FRAME_MAX, c.maxFrameSize()), node.capabilities,
+            plugins.topologyShortName())));
         if (node.stopped) {
-            c.close(CloseReason.SHUTDOWN, "node shutting down");
+            io.goodbye(l, CloseReason.SHUTDOWN, "node shutting down");
             return;
         }
         if (dial != null) {
@@ -85,9 +90,6 @@ final class LinkLifecycle {
                 reporter.changed(dial.peer, before);
             }
         }
-        io.sendControl(l, Protocol.hello(new Hello(node.maxVersion, node.minVersion, node.identity.id(), node.settings.role(),
-            node.advertised(), Math.max(Protocol.MIN_FRAME_MAX, c.maxFrameSize()), node.capabilities,
-            plugins.topologyShortName())));
     }
 
     void hello(Link l, Hello h) throws ProtocolException {
@@ -211,6 +213,13 @@ final class LinkLifecycle {
 
     private void accept(Link l, Hello h, Handshake.Accept a) {
         Peer p = a.peer();
+        if (a.created() && !l.conn.isOpen()) {
+            // A node that dialed in and closed again (or was closed by the transport) while its hello waited for the
+            // mesh thread: nothing to link and nothing to remember; its close follows, after a hello, so no offence.
+            l.hello = h;
+            log.debug("{}: hello arrived after the connection closed", l.describe());
+            return;
+        }
         if (a.created()) {
             table.add(p);
             reporter.changed(p, null);

@@ -296,6 +296,28 @@ class AdmissionTest {
         assertTrue(a.log.lines().stream().noneMatch(l -> l.contains("\n")), a.log.lines()::toString);
     }
 
+    /**
+     * A dial abandoned while TCP connected (its peer was removed from the configuration meanwhile) still says hello
+     * before its goodbye: to the node it reached, which does not know it, a goodbye before the hello would be an
+     * offence, and five in a window would ban an honest node that only dials in.
+     */
+    @Test
+    void aDialAbandonedWhileConnectingSaysHelloBeforeItsGoodbyeAndIsNoOffence() throws Exception {
+        net.latency = 50;
+        Node b = new Node("b", "127.0.0.3:7800", "any", "");
+        Node a = new Node("a", "127.0.0.2:7800", "any", "127.0.0.3:7800");
+        for (int i = 0; i < 500 && a.peer(b).state != PeerState.CONNECTING; i++) {
+            clock.advance(1);
+        }
+        assertEquals(PeerState.CONNECTING, a.peer(b).state, "a dials b");
+        a.configure("any", ""); // b removed while a's dial connects
+        clock.advance(500);
+        assertEquals(0, b.engine.node().offences, b.log.lines()::toString);
+        assertTrue(b.engine.bans().isEmpty());
+        assertTrue(b.engine.peers().isEmpty(), "nothing remembered of a node that only dialed in: " + b.engine.peers());
+        assertEquals(0, net.open());
+    }
+
     @Test
     void aHelloWhoseIdIsNotANodeIdIsAProtocolError() {
         InetSocketAddress listen = ConfigValues.parseEndpoint("127.0.0.2:7800");
