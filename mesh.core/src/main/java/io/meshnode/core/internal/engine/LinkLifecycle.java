@@ -67,6 +67,16 @@ final class LinkLifecycle {
     void opened(Connection c, Dial dial) {
         Link l = io.opened(c, dial);
         l.handshakeStartedNanos = dial != null ? dial.startedNanos : clock.nanoTime();
+        // Removed from the configuration or the shape, or dialed again through a new transport, while TCP connected.
+        boolean abandoned = dial != null && (!dial.current() || !table.contains(dial.peer) || !dial.peer.want.linked());
+        if (dial != null && !abandoned && !node.stopped) {
+            l.peer = dial.peer; // before the hello, whose bytes count toward the peer
+            if (dial.peer.phase instanceof Phase.Dialing d) {
+                PeerState before = d.shown();
+                dial.peer.phase = new Phase.Dialing(dial, PeerState.HANDSHAKING);
+                reporter.changed(dial.peer, before);
+            }
+        }
         // The hello goes first on every connection, even one closed at once: to a node that does not know this one,
         // a goodbye (or a close) before the hello is an offence, and enough of them ban an honest node.
         io.sendControl(l, Protocol.hello(new Hello(node.maxVersion, node.minVersion, node.identity.id(), node.settings.role(),
@@ -74,21 +84,8 @@ final class LinkLifecycle {
             plugins.topologyShortName())));
         if (node.stopped) {
             io.goodbye(l, CloseReason.SHUTDOWN, "node shutting down");
-            return;
-        }
-        if (dial != null) {
-            if (!dial.current() || !table.contains(dial.peer) || !dial.peer.want.linked()) {
-                // Removed from the configuration or the shape, or dialed again through a new transport, while TCP
-                // connected.
-                io.goodbye(l, CloseReason.ADMIN, "this dial was abandoned");
-                return;
-            }
-            l.peer = dial.peer;
-            if (dial.peer.phase instanceof Phase.Dialing d) {
-                PeerState before = d.shown();
-                dial.peer.phase = new Phase.Dialing(dial, PeerState.HANDSHAKING);
-                reporter.changed(dial.peer, before);
-            }
+        } else if (abandoned) {
+            io.goodbye(l, CloseReason.ADMIN, "this dial was abandoned");
         }
     }
 

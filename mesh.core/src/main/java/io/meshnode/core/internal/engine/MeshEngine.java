@@ -262,12 +262,15 @@ public final class MeshEngine {
      *            so and is not a failure (ADMIN), so the peers do not back off
      */
     public void stop(boolean restarting) {
+        if (!node.stopped) {
+            // One line for all links (a node may hold a thousand): from here on no link of this mesh is up. Said once:
+            // at a node's shutdown the transport leaving stops the mesh, and the component's deactivation again.
+            long live = table.all().stream().filter(p -> p.live() != null).count();
+            log.info("mesh stopping ({}): saying goodbye to {} live links", restarting ? "restarting" : "node shutting down",
+                live);
+        }
         node.stopped = true;
         listening.close();
-        long live = table.all().stream().filter(p -> p.live() != null).count();
-        // One line for all links (a node may hold a thousand): from here on no link of this mesh is up.
-        log.info("mesh stopping ({}): saying goodbye to {} live links", restarting ? "restarting" : "node shutting down",
-            live);
         farewellOf = node.transport;
         farewell = restarting ? io.leaveAll(CloseReason.ADMIN, "mesh restarting, reconnecting at once", false)
             : io.leaveAll(CloseReason.SHUTDOWN, "node shutting down", false);

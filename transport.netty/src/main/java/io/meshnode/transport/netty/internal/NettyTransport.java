@@ -403,9 +403,9 @@ public class NettyTransport implements Transport {
         return m.replaceFirst("^\\w+\\(\\.\\.\\) failed: ", "").replaceFirst(": \\S*/\\S+:\\d+$", "");
     }
 
-    private final class NettyListener implements Listener {
-        private final Channel channel;
-        private final AtomicBoolean closed = new AtomicBoolean();
+    final class NettyListener implements Listener {
+        final Channel channel;
+        final AtomicBoolean closed = new AtomicBoolean();
 
         NettyListener(Channel channel) {
             this.channel = channel;
@@ -416,15 +416,20 @@ public class NettyTransport implements Transport {
             return (InetSocketAddress) channel.localAddress();
         }
 
+        /**
+         * Synchronous for every caller, not only the first: the port is free on return (but an event loop is never
+         * blocked). The transport's deactivation and the mesh leaving this transport for its replacement both close
+         * it, from two threads; the one that came second used to return at once and bind the replacement's listener
+         * to a port still held ("Address already in use", seen in the chaos soak).
+         */
         @Override
         public void close() {
             if (closed.compareAndSet(false, true)) {
                 listeners.remove(this);
-                ChannelFuture f = channel.close();
-                // Synchronous for callers (the port is free on return), but never block an event loop.
-                if (!channel.eventLoop().inEventLoop()) {
-                    f.awaitUninterruptibly(BIND_TIMEOUT_SECONDS, SECONDS);
-                }
+                channel.close();
+            }
+            if (!channel.eventLoop().inEventLoop()) {
+                channel.closeFuture().awaitUninterruptibly(BIND_TIMEOUT_SECONDS, SECONDS);
             }
         }
 

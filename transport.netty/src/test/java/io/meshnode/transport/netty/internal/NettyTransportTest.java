@@ -296,6 +296,38 @@ class NettyTransportTest {
             e.getMessage());
     }
 
+    /**
+     * Two threads close one listener (the transport's deactivation and the mesh leaving it for a replacement): the
+     * second returns only once the port is free too, so a listener bound right after it gets the port.
+     */
+    @Test
+    void aListenerClosedTwiceAtOnceFreesItsPortBeforeEitherCloseReturns() throws Exception {
+        NettyTransport server = transport(Map.of());
+        NettyTransport.NettyListener listener = (NettyTransport.NettyListener) server.listen(ANY_PORT, new Recorder(true));
+        int port = listener.address().getPort();
+        java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
+        listener.channel.eventLoop().execute(() -> { // the loop cannot close it yet
+            try {
+                hold.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        CompletableFuture<Void> first = CompletableFuture.runAsync(listener::close);
+        while (!listener.closed.get()) {
+            Thread.onSpinWait();
+        }
+        CompletableFuture<Void> second = CompletableFuture.runAsync(listener::close);
+        assertThrows(java.util.concurrent.TimeoutException.class, () -> second.get(300, java.util.concurrent.TimeUnit.MILLISECONDS),
+            "the second close returned while the port was still held");
+        hold.countDown();
+        second.get(5, SECONDS);
+        try (java.net.ServerSocket again = new java.net.ServerSocket(port, 50, InetAddress.getLoopbackAddress())) {
+            assertEquals(port, again.getLocalPort());
+        }
+        first.get(5, SECONDS);
+    }
+
     @Test
     void closeReportsTheFirstReasonOnceAndThePeerSeesRemoteClosed() throws Exception {
         NettyTransport server = transport(Map.of());
