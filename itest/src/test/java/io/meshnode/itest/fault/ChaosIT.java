@@ -507,7 +507,9 @@ class ChaosIT {
             try {
                 table = n.command("mesh:peers", CONSOLE);
             } catch (AssertionError noAnswer) {
-                System.out.println("[chaos] " + what + n.name + ": the console did not answer, the log is read instead");
+                String m = String.valueOf(noAnswer.getMessage());
+                System.out.println("[chaos] " + what + " " + n.name + ": the console did not answer, the log is read instead ("
+                    + m.substring(Math.max(0, m.length() - 300)).replace('\n', ' ') + ")");
                 table = loggedStates(n);
             }
             for (LabNode p : mesh.others(n)) {
