@@ -137,6 +137,8 @@ class ChaosIT {
     /** The re-link limit of the running step: {@link #RESTART_LIMIT} once it started a JVM. */
     private long limit;
     private int swaps;
+    /** The gossip payload every node runs with: the lab's (1 KiB) until an edit changes it. */
+    private int gossipBytes = LabMesh.gossipBytes();
     private int untouchedLosses;
     /** Episodes of two connections for one pair: the longest (ms), and how many lasted longer than a second. */
     private volatile long longestDuplicate;
@@ -449,7 +451,11 @@ class ChaosIT {
     private long edit(String what) throws IOException {
         if (random.nextBoolean()) {
             // Around the lab's 1 KiB: 4 KiB every 10 ms already starves the two shared cores (FAULTS.md, busy links).
-            int bytes = List.of(512, 1024, 2048).get(random.nextInt(3));
+            // Another size than the one in force: writing the same value changes nothing, and nothing would be applied.
+            List<Integer> others = new ArrayList<>(List.of(512, 1024, 2048));
+            others.remove(Integer.valueOf(gossipBytes));
+            int bytes = others.get(random.nextInt(others.size()));
+            gossipBytes = bytes;
             String size = Integer.toString(bytes);
             String said = "gossip configured: sending " + bytes + " bytes";
             Map<LabNode, Integer> before = new HashMap<>();

@@ -59,6 +59,12 @@ final class LabMesh implements AutoCloseable {
      * each of its 4 peers (-Dlab.gossip.size, -Dlab.gossip.interval to try others). See FAULTS.md for why this load.
      */
     static final String GOSSIP_SIZE = System.getProperty("lab.gossip.size", "1k");
+
+    /** {@link #GOSSIP_SIZE} in bytes ("1k", "4k" or a number of bytes). */
+    static int gossipBytes() {
+        String s = GOSSIP_SIZE.trim().toLowerCase(java.util.Locale.ROOT);
+        return s.endsWith("k") ? Integer.parseInt(s.substring(0, s.length() - 1)) * 1024 : Integer.parseInt(s);
+    }
     static final String GOSSIP_INTERVAL = System.getProperty("lab.gossip.interval", "10ms");
     private static final Pattern SUMMARY = Pattern.compile("gossip '[^']*': sent (\\d+) refused (\\d+) failed (\\d+) received (\\d+) in the last");
 
