@@ -23,8 +23,6 @@ final class HealthDriver {
     static final long RECHECK_MILLIS = 5_000;
 
     private final Scheduler clock;
-    /** The links' checks, grouped so that links due within the same few milliseconds share one wake-up. */
-    private final CoarseTimers timers;
     private final Logger log;
     private final Plugins plugins;
     private final LinkIo io;
@@ -37,7 +35,6 @@ final class HealthDriver {
     HealthDriver(Scheduler clock, Logger log, Plugins plugins, LinkIo io, PeerTable table, PeerReporter reporter,
         LongSupplier nonces) {
         this.clock = clock;
-        this.timers = new CoarseTimers(clock);
         this.log = log;
         this.plugins = plugins;
         this.io = io;
@@ -108,7 +105,7 @@ final class HealthDriver {
     }
 
     private void schedule(Link l, long delay) {
-        l.healthTimer = timers.schedule(() -> assess(l), delay);
+        l.healthTimer = clock.schedule(() -> assess(l), delay);
     }
 
     private void assess(Link l) {

@@ -16,10 +16,9 @@ import io.meshnode.core.internal.wire.Protocol;
  * The transport's side of the engine: its callbacks arrive on the transport's threads and only post work to the
  * mesh thread (a banned source is refused right there, before any work). A connection whose frames pile up
  * unhandled has its reads paused.
- * <p>
- * What they post goes through one {@link Inbox}, so it is handled in the order it happened and in batches.
  */
 final class TransportEvents {
+    private final Scheduler clock;
     private final NodeState node;
     private final BanList bans;
     private final LinkIo io;
@@ -28,12 +27,10 @@ final class TransportEvents {
     /** Frames not yet handled, per connection. */
     private final Map<Connection, Backlog> backlog = new ConcurrentHashMap<>();
     private final AtomicLong readPauses = new AtomicLong();
-    /** Transport events on their way to the mesh thread, in the order they happened, handled in batches. */
-    private final Inbox inbox;
 
     TransportEvents(Scheduler clock, NodeState node, BanList bans, LinkIo io, LinkLifecycle lifecycle,
         FrameDispatcher dispatcher) {
-        this.inbox = new Inbox(clock);
+        this.clock = clock;
         this.node = node;
         this.bans = bans;
         this.io = io;
@@ -73,13 +70,13 @@ final class TransportEvents {
         @Override
         public void rejected(InetSocketAddress remote, CloseReason reason, String detail) {
             if (dial == null) {
-                inbox.post(() -> lifecycle.offence(remote, null, reason, detail));
+                clock.execute(() -> lifecycle.offence(remote, null, reason, detail));
             }
         }
 
         @Override
         public void opened(Connection c) {
-            inbox.post(() -> lifecycle.opened(c, dial));
+            clock.execute(() -> lifecycle.opened(c, dial));
         }
 
         /**
@@ -90,10 +87,7 @@ final class TransportEvents {
          */
         @Override
         public void frame(Connection c, byte[] frame) {
-            Backlog waiting = backlog.get(c);
-            if (waiting == null) {
-                waiting = backlog.computeIfAbsent(c, k -> new Backlog());
-            }
+            Backlog waiting = backlog.computeIfAbsent(c, k -> new Backlog());
             boolean data = frame.length > 0 && frame[0] == Protocol.DATA;
             if (data && waiting.dataMaySkip() && dispatcher.deliverDirect(c, frame)) {
                 return;
@@ -102,12 +96,11 @@ final class TransportEvents {
                 c.pauseReads();
                 readPauses.incrementAndGet();
             }
-            Backlog counted = waiting;
-            inbox.post(() -> {
+            clock.execute(() -> {
                 try {
                     dispatcher.frame(c, frame);
                 } finally {
-                    if (counted.handled(data)) {
+                    if (waiting.handled(data)) {
                         c.resumeReads();
                     }
                 }
@@ -116,7 +109,7 @@ final class TransportEvents {
 
         @Override
         public void writabilityChanged(Connection c, boolean writable) {
-            inbox.post(() -> {
+            clock.execute(() -> {
                 Link l = io.get(c);
                 if (l != null) {
                     l.writable(writable);
@@ -126,7 +119,7 @@ final class TransportEvents {
 
         @Override
         public void closed(Connection c, CloseReason reason, String detail) {
-            inbox.post(() -> {
+            clock.execute(() -> {
                 backlog.remove(c);
                 lifecycle.closed(c, reason, detail);
             });
