@@ -246,7 +246,8 @@ class MeshBench {
     private NodeProcess hub() {
         NodeProcess n = new NodeProcess(root, "hub", "127.0.22.1:" + port);
         nodes.add(n);
-        n.jvm.addAll(List.of("-Xms16m", "-Xmx256m", "-XX:TieredStopAtLevel=4", "-XX:+ExitOnOutOfMemoryError"));
+        n.jvm.addAll(List.of("-Xms16m", "-Xmx256m", "-XX:-UsePerfData", "-XX:TieredStopAtLevel=4",
+            "-XX:+ExitOnOutOfMemoryError"));
         // Options to try (allocator settings, -XX:StartFlightRecording=…), space-separated.
         String extra = System.getProperty("bench.jvm", "").trim();
         if (!extra.isEmpty()) {
