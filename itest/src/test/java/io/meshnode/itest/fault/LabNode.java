@@ -51,6 +51,8 @@ final class LabNode {
     private volatile int logMark;
     private volatile int startMark;
     private volatile boolean frozen;
+    /** Set when the test kills or stops the JVM, cleared by the next start. */
+    private volatile boolean going;
 
     LabNode(Lab lab, Path root, int host, int port) {
         this.lab = lab;
@@ -100,6 +102,7 @@ final class LabNode {
         startMark = readLog().size();
         output.clear();
         id = null;
+        going = false;
         javaPid = -1;
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String jar = Path.of(System.getProperty("meshnode.jar", "../node/target/meshnode.jar")).toAbsolutePath()
@@ -156,8 +159,12 @@ final class LabNode {
         return id.substring(0, 12);
     }
 
+    /**
+     * Whether the node's JVM runs and the test has not begun to kill or stop it: once it has, the node's log no longer
+     * speaks for its links (a killed JVM logs nothing), however long its process takes to go.
+     */
     boolean alive() {
-        return process != null && process.isAlive();
+        return !going && process != null && process.isAlive();
     }
 
     /** The node's JVM, once it printed its ready line (-1 before). */
@@ -184,7 +191,8 @@ final class LabNode {
 
     /** kill -9 of the JVM; script then exits too. */
     void kill() throws InterruptedException {
-        if (alive()) {
+        if (process != null && process.isAlive()) {
+            going = true;
             signal("KILL");
             process.waitFor(10, TimeUnit.SECONDS);
         }
@@ -192,9 +200,10 @@ final class LabNode {
 
     /** SIGTERM (clean stop), then SIGKILL if the node does not exit in time. */
     void stop() throws InterruptedException {
-        if (!alive()) {
+        if (process == null || !process.isAlive()) {
             return;
         }
+        going = true;
         signal("CONT");
         signal("TERM");
         if (!process.waitFor(20, TimeUnit.SECONDS)) {
