@@ -298,13 +298,12 @@ class NettyTransportTest {
 
     /**
      * Two threads close one listener (the transport's deactivation and the mesh leaving it for a replacement): the
-     * second returns only once the port is free too, so a listener bound right after it gets the port.
+     * second returns only once the listening socket is closed too, so a listener bound right after it gets the port.
      */
     @Test
     void aListenerClosedTwiceAtOnceFreesItsPortBeforeEitherCloseReturns() throws Exception {
         NettyTransport server = transport(Map.of());
         NettyTransport.NettyListener listener = (NettyTransport.NettyListener) server.listen(ANY_PORT, new Recorder(true));
-        int port = listener.address().getPort();
         java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
         listener.channel.eventLoop().execute(() -> { // the loop cannot close it yet
             try {
@@ -322,9 +321,10 @@ class NettyTransportTest {
             "the second close returned while the port was still held");
         hold.countDown();
         second.get(5, SECONDS);
-        try (java.net.ServerSocket again = new java.net.ServerSocket(port, 50, InetAddress.getLoopbackAddress())) {
-            assertEquals(port, again.getLocalPort());
-        }
+        // Its socket is closed when the close returns (Netty closes the descriptor before it completes the close
+        // future). Binding the port again is not checked here: on a busy machine the kernel may already have handed
+        // that ephemeral port to some other connection.
+        assertFalse(listener.channel.isOpen(), "closed when the second close returned");
         first.get(5, SECONDS);
     }
 
