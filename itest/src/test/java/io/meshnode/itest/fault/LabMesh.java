@@ -60,10 +60,9 @@ final class LabMesh implements AutoCloseable {
      */
     static final String GOSSIP_SIZE = System.getProperty("lab.gossip.size", "1k");
 
-    /** {@link #GOSSIP_SIZE} in bytes ("1k", "4k" or a number of bytes). */
+    /** {@link #GOSSIP_SIZE} in bytes, read as the gossip bundle reads its size. */
     static int gossipBytes() {
-        String s = GOSSIP_SIZE.trim().toLowerCase(java.util.Locale.ROOT);
-        return s.endsWith("k") ? Integer.parseInt(s.substring(0, s.length() - 1)) * 1024 : Integer.parseInt(s);
+        return (int) io.meshnode.api.config.ConfigValues.parseSize(GOSSIP_SIZE);
     }
     static final String GOSSIP_INTERVAL = System.getProperty("lab.gossip.interval", "10ms");
     private static final Pattern SUMMARY = Pattern.compile("gossip '[^']*': sent (\\d+) refused (\\d+) failed (\\d+) received (\\d+) in the last");
