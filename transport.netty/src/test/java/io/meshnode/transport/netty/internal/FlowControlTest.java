@@ -100,17 +100,32 @@ class FlowControlTest {
      *
      * @return the stages of the accepted frames, in order
      */
-    private static List<CompletableFuture<Void>> fill(NettyConnection c) {
+    private static List<CompletableFuture<Void>> fill(NettyConnection c) throws Exception {
         List<CompletableFuture<Void>> accepted = new ArrayList<>();
-        await().atMost(20, SECONDS).pollInterval(Duration.ofMillis(5)).until(() -> {
-            CompletableFuture<Void> f = c.send(data(accepted.size())).toCompletableFuture();
-            if (!f.isCompletedExceptionally()) {
-                accepted.add(f);
+        // Until data still waits in front of the channel once the kernel has stalled: on a busy machine the paused
+        // side's kernel may take more while the stall is sampled, and the channel then drains the queue into itself.
+        for (int round = 0; round < 20; round++) {
+            await().atMost(20, SECONDS).pollInterval(Duration.ofMillis(5)).until(() -> {
+                CompletableFuture<Void> f = c.send(data(accepted.size())).toCompletableFuture();
+                if (!f.isCompletedExceptionally()) {
+                    accepted.add(f);
+                }
+                return !c.channel().isWritable() && c.queuedBytes() > 0;
+            });
+            awaitStall(c);
+            if (c.queuedBytes() > 0) {
+                return accepted;
             }
-            return !c.channel().isWritable() && c.queuedBytes() > 0;
-        });
-        // Stalled: the kernel takes nothing more (the paused side's last read and window updates are over). Sampled on
-        // the event loop, so that a busy machine delaying the loop does not pass for a stall.
+        }
+        throw new AssertionError("the queue in front of the channel drained after every stall: " + accepted.size()
+            + " frames accepted");
+    }
+
+    /**
+     * Stalled: the kernel takes nothing more (the paused side's last read and window updates are over). Sampled on
+     * the event loop, so that a busy machine delaying the loop does not pass for a stall.
+     */
+    private static void awaitStall(NettyConnection c) {
         long[] last = {-1};
         await().atMost(10, SECONDS).during(Duration.ofMillis(300)).pollInterval(Duration.ofMillis(20)).until(() -> {
             long now = c.channel().eventLoop().submit(() -> {
@@ -121,7 +136,6 @@ class FlowControlTest {
             last[0] = now;
             return same;
         });
-        return accepted;
     }
 
     /** @return how many data frames, numbered from 0 and in order, the peer read before the first control frame */
