@@ -13,8 +13,8 @@ final class LinkArbiter {
      * @return the link to keep
      */
     static Link keep(Link current, Link candidate, boolean keepsOutbound, long now) {
-        return keepsCandidate(current.direction(), current.missed, now - current.connectedAt, candidate.direction(),
-            keepsOutbound) ? candidate : current;
+        return keepsCandidate(current.direction(), now - current.connectedAt, candidate.direction(), keepsOutbound)
+            ? candidate : current;
     }
 
     /**
@@ -27,13 +27,17 @@ final class LinkArbiter {
     /**
      * The rule itself. Same direction twice: the peer restarted or the old link is half-open, the new one is
      * real. Across directions the topology's rule decides, so both sides keep the same connection — unless
-     * the live link has unanswered pings or is older than {@link #HALF_OPEN_AGE_MILLIS}: then it is the half-open
-     * survivor of a partition, which the peer has given up on already (it holds only the fresh link, so it keeps
-     * that one too), and keeping the old one would refuse the peer's fresh dials until our heartbeat noticed.
+     * the live link is older than {@link #HALF_OPEN_AGE_MILLIS}: then it is the half-open survivor of a partition,
+     * which the peer has given up on already (it holds only the fresh link, so it keeps that one too), and keeping
+     * the old one would refuse the peer's fresh dials until our heartbeat noticed.
+     * <p>
+     * Only what both sides see alike may decide. Unanswered pings on the live link do not: under load one side has a
+     * pong late and the other none, and a rule that read them made the two sides keep different connections (both
+     * closed, both redialed: a duplicate fight). A younger half-open link is dropped by its own heartbeat or by the
+     * peer's reset on our next ping.
      */
-    static boolean keepsCandidate(Direction current, int currentMissed, long currentAge, Direction candidate,
-        boolean keepsOutbound) {
-        if (current == candidate || currentMissed > 0 || currentAge >= HALF_OPEN_AGE_MILLIS) {
+    static boolean keepsCandidate(Direction current, long currentAge, Direction candidate, boolean keepsOutbound) {
+        if (current == candidate || currentAge >= HALF_OPEN_AGE_MILLIS) {
             return true;
         }
         return (candidate == Direction.OUTBOUND) == keepsOutbound;

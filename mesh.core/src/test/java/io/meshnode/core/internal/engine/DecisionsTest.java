@@ -12,23 +12,22 @@ import io.meshnode.core.internal.wire.Frame.Goodbye;
 /** The engine's pure decisions, table by table: which link survives, what a close means. */
 class DecisionsTest {
 
-    @ParameterizedTest(name = "current {0} missed {1} age {2}ms, candidate {3}, keeps outbound {4} → candidate {5}")
+    @ParameterizedTest(name = "current {0} age {1}ms, candidate {2}, keeps outbound {3} → candidate {4}")
     @CsvSource({
         // same direction: the new link is the real one
-        "OUTBOUND, 0, 10, OUTBOUND, true, true",
-        "INBOUND, 0, 10, INBOUND, false, true",
+        "OUTBOUND, 10, OUTBOUND, true, true",
+        "INBOUND, 10, INBOUND, false, true",
         // simultaneous first dials: the topology's rule, the same answer on both sides
-        "OUTBOUND, 0, 10, INBOUND, true, false",
-        "INBOUND, 0, 10, OUTBOUND, true, true",
-        "OUTBOUND, 0, 10, INBOUND, false, true",
-        "INBOUND, 0, 10, OUTBOUND, false, false",
-        // a half-open survivor: unanswered pings, or old enough that the peer has given up on it
-        "OUTBOUND, 1, 10, INBOUND, true, true",
-        "OUTBOUND, 0, 5000, INBOUND, true, true",
-        "INBOUND, 0, 4999, OUTBOUND, false, false"})
-    void whichLinkSurvives(Direction current, int missed, long age, Direction candidate, boolean keepsOutbound,
+        "OUTBOUND, 10, INBOUND, true, false",
+        "INBOUND, 10, OUTBOUND, true, true",
+        "OUTBOUND, 10, INBOUND, false, true",
+        "INBOUND, 10, OUTBOUND, false, false",
+        // a half-open survivor: old enough that the peer has given up on it
+        "OUTBOUND, 5000, INBOUND, true, true",
+        "INBOUND, 4999, OUTBOUND, false, false"})
+    void whichLinkSurvives(Direction current, long age, Direction candidate, boolean keepsOutbound,
         boolean keepsCandidate) {
-        assertEquals(keepsCandidate, LinkArbiter.keepsCandidate(current, missed, age, candidate, keepsOutbound));
+        assertEquals(keepsCandidate, LinkArbiter.keepsCandidate(current, age, candidate, keepsOutbound));
     }
 
     @ParameterizedTest(name = "{0}, peer said {1}, {2}, {3} quick closes, unstable {4} → {5} as {6}")
