@@ -78,11 +78,12 @@ final class DialPlanner {
         boolean dialer = p.want == Shape.Want.OURS || dials(p);
         if (!afterFailure) {
             if (!dialer) {
-                schedule(p, graceDelay(), PeerState.IDLE);
+                long grace = graceDelay();
+                schedule(p, grace, PeerState.IDLE, grace);
             } else if (retry == null) {
                 p.phase = new Phase.Waiting(PeerState.IDLE, "retry");
             } else {
-                schedule(p, plugins.next(retry, p.role, 0, Duration.ZERO).delay().toMillis(), PeerState.IDLE);
+                schedule(p, plugins.next(retry, p.role, 0, Duration.ZERO).delay().toMillis(), PeerState.IDLE, 0);
             }
         } else if (retry == null) {
             p.phase = new Phase.Waiting(PeerState.BACKOFF, "retry");
@@ -95,14 +96,15 @@ final class DialPlanner {
                             .orElse("waiting for an operator, a configuration change or the peer to dial in"));
                 }
                 if (d.probe().isPresent()) {
-                    schedule(p, d.probe().get().toMillis(), PeerState.PARKED);
+                    schedule(p, d.probe().get().toMillis(), PeerState.PARKED, 0);
                 } else {
                     p.phase = new Phase.Idle(PeerState.PARKED);
                 }
             } else {
                 p.previousDelay = d.delay();
                 // Give the designated dialer the first chance, but never wait for it forever.
-                schedule(p, d.delay().toMillis() + (dialer ? 0 : graceDelay()), PeerState.BACKOFF);
+                long grace = dialer ? 0 : graceDelay();
+                schedule(p, d.delay().toMillis() + grace, PeerState.BACKOFF, grace);
             }
         }
         reporter.changed(p, before);
@@ -129,7 +131,7 @@ final class DialPlanner {
         if (s.nextAttemptIn() < 0) {
             p.phase = new Phase.Idle(shown); // parked without a probe: waits for an operator, its config or the peer
         } else {
-            schedule(p, Math.max(0, s.nextAttemptIn() - elapsed), shown);
+            schedule(p, Math.max(0, s.nextAttemptIn() - elapsed), shown, 0);
         }
         p.cause = "resumed: " + p.failures + " failures" + (s.parked() ? ", parked" : "")
             + (s.nextAttemptIn() < 0 ? "" : ", next attempt as planned");
@@ -208,9 +210,23 @@ final class DialPlanner {
         }
     }
 
-    private void schedule(Peer p, long delay, PeerState shown) {
+    /**
+     * A node dialed in claiming {@code p}'s endpoint, and its connection is held until our dial checks who listens
+     * there: the designated dialer of the pair evidently is up, so the grace this side gives it is over. A dial due
+     * after a failure keeps its backoff (a claimer cannot hurry that), without the grace on top.
+     */
+    void graceOver(Peer p) {
+        if (p.phase instanceof Phase.Scheduled s && s.grace() > 0 && p.live() == null && p.dial() == null) {
+            PeerState shown = s.shown();
+            p.cancelTimer();
+            schedule(p, Math.max(0, s.at() - s.grace() - clock.now()), shown, 0);
+        }
+    }
+
+    /** @param grace the part of {@code delay} that is this side's grace for the designated dialer */
+    private void schedule(Peer p, long delay, PeerState shown, long grace) {
         Scheduler.Task[] task = new Scheduler.Task[1];
-        Phase.Scheduled planned = new Phase.Scheduled(shown, () -> task[0].cancel(), clock.now() + delay);
+        Phase.Scheduled planned = new Phase.Scheduled(shown, () -> task[0].cancel(), clock.now() + delay, grace);
         task[0] = clock.schedule(() -> {
             if (p.phase == planned && table.contains(p)) {
                 PeerState before = p.phase.shown();

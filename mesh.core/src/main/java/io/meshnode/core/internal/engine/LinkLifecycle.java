@@ -194,7 +194,7 @@ final class LinkLifecycle {
     /**
      * Keeps the refusal's promise: a configured endpoint that a node dialed in to claim is dialed now, so that
      * the node really listening there gets its link, unless a dial is under way or due after a failure (a
-     * claimer cannot hurry a peer's backoff).
+     * claimer cannot hurry a peer's backoff; it only ends the grace this side was giving the designated dialer).
      */
     private void probe(Peer p) {
         if (!p.configured || p.live() != null || p.dial() != null || !table.contains(p)) {
@@ -205,6 +205,8 @@ final class LinkLifecycle {
         } else if (!(p.phase instanceof Phase.Scheduled) || p.failures == 0) {
             p.cause = "a node claiming its endpoint dialed in: dialing it to learn its key";
             planner.redialNow(p);
+        } else {
+            planner.graceOver(p);
         }
     }
 

@@ -28,8 +28,11 @@ public sealed interface Phase {
      */
     record Idle(PeerState shown) implements Phase {}
 
-    /** This side dials at {@code at} (the mesh clock): a first contact, a retry, or a parked peer's probe. */
-    record Scheduled(PeerState shown, Scheduler.Task timer, long at) implements Phase {}
+    /**
+     * This side dials at {@code at} (the mesh clock): a first contact, a retry, or a parked peer's probe; {@code grace}
+     * of the wait is this side's grace for the pair's designated dialer (0 when this side is that dialer).
+     */
+    record Scheduled(PeerState shown, Scheduler.Task timer, long at, long grace) implements Phase {}
 
     /** A dial is due, but the service it needs ({@code transport} or {@code retry}) is not bound. */
     record Waiting(PeerState shown, String service) implements Phase {}

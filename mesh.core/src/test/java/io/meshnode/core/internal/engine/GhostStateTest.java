@@ -198,6 +198,31 @@ class GhostStateTest {
         assertEquals(PeerState.CONNECTED, b.engine.peer("127.0.0.2:7800").state);
     }
 
+    /**
+     * The 16-process benchmark's slow pairs: the side that is not the designated dialer had dialed after its grace and
+     * failed (the other node was still starting), so its retry was due after the backoff plus the grace again. Then
+     * the designated dialer came: its connection was held until that retry checked its endpoint, up to the whole
+     * grace later, while the dialer counted the pair linked. A held claim ends the grace; the backoff stays.
+     */
+    @Test
+    void aHeldClaimEndsTheGraceOfARetryButNotItsBackoff() throws Exception {
+        TestNode b = node("b", "127.0.0.3:7800", map("peers", "127.0.0.2:7800", "dial.grace", "10s", "admit", "any"));
+        clock.advance(10_000); // b's grace (8.75 s) is over: it dials a, which is not up yet
+        PeerDTO atB = b.engine.peer("127.0.0.2:7800");
+        assertEquals(1, atB.consecutiveFailures, atB.history::toString);
+        assertEquals(PeerState.BACKOFF, atB.state, atB.history::toString);
+        TestNode a = node("a", "127.0.0.2:7800", map("peers", "127.0.0.3:7800", "dial.grace", "10s", "admit", "any"));
+        // a is the designated dialer (its endpoint sorts first) and dials at once; b holds that connection and checks
+        // a's endpoint when its 100 ms backoff is over, not 8.75 s later.
+        clock.advance(1_000);
+        atB = b.engine.peer("127.0.0.2:7800");
+        assertEquals(PeerState.CONNECTED, atB.state, atB.history::toString);
+        assertEquals(PeerState.CONNECTED, a.engine.peer("127.0.0.3:7800").state);
+        assertEquals(1, net.open());
+        assertTrue(b.log.lines().stream().anyMatch(l -> l.contains("claims to be the node at 127.0.0.2:7800")),
+            b.log.lines()::toString);
+    }
+
     @Test
     void aHalfOpenSurvivorOfAPartitionLosesToTheFreshDialAcrossDirections() throws Exception {
         TestNode a = new TestNode(clock, net, dir, "a", "127.0.0.2:7800");
