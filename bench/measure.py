@@ -10,6 +10,8 @@ and prints one line:  ready_ms=N prompt_ms=N cpu_ms=N rss_mb=N load=L
   cpu_ms     user + system CPU time of the process tree when the last of the two was seen (load-independent-ish)
   rss_mb     resident memory of the process tree (all descendants) --idle seconds after that (default 10)
   load       the 1-minute load average at that moment (/proc/loadavg)
+With MEASURE_THREADS=1 the CPU time of each thread at the last marker goes to stderr, most first (thread names are
+the kernel's: the JVM's first 15 characters).
 Then stops the tree with SIGTERM (SIGKILL after 20 s). Exits 1 when a marker is not seen within --timeout.
 """
 import os
@@ -71,6 +73,28 @@ def rss_mb(pids):
         except OSError:
             pass
     return total / 1024
+
+
+def threads(pids):
+    """Prints, to stderr, the CPU time of every thread of the tree at the marker, most first (MEASURE_THREADS=1)."""
+    rows = []
+    for p in pids:
+        try:
+            tids = os.listdir(f"/proc/{p}/task")
+        except OSError:
+            continue
+        for t in tids:
+            try:
+                with open(f"/proc/{p}/task/{t}/stat") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            name = stat[stat.index("(") + 1:stat.rindex(")")]
+            fields = stat[stat.rindex(")") + 2:].split()
+            rows.append(((int(fields[11]) + int(fields[12])) * 1000 // TICK, name))
+    for ms, name in sorted(rows, reverse=True):
+        if ms > 0:
+            print(f"  thread {ms:6d} ms  {name}", file=sys.stderr)
 
 
 def read(fd):
@@ -143,6 +167,8 @@ def main(argv):
             prompt_ms = (now - t0) * 1000
         buf = buf[-4096:]
     cpu = cpu_ms(tree(pid))
+    if os.environ.get("MEASURE_THREADS"):
+        threads(tree(pid))
 
     # Keep draining output while idle, so that a full pty buffer never blocks the program.
     rss = None

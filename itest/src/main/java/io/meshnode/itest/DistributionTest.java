@@ -23,7 +23,7 @@ import org.osgi.test.common.annotation.InjectBundleContext;
 class DistributionTest {
     // In the distribution only: the interactive console and the remote one (cnf/framework.bnd); and the Log
     // Service, which the Equinox test run takes from the framework instead.
-    private static final Set<String> CONSOLE = Set.of("org.apache.felix.gogo.jline", "org.jline", "shell.ssh",
+    private static final Set<String> CONSOLE = Set.of("org.apache.felix.gogo.jline", "org.jline", "org.fusesource.jansi", "shell.ssh",
         "org.apache.sshd.osgi", "bcprov", "slf4j.api", "slf4j.jdk14", "org.apache.felix.log");
 
     @Test
