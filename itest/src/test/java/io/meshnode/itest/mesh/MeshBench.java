@@ -66,9 +66,14 @@ class MeshBench {
         // The product's dial.grace and handshake.timeout (10 s, 5 s): the designated side of each pair dials, and a
         // cold JVM's first TLS handshakes are not cut short on two cores shared by sixteen starting JVMs.
         List<NodeProcess> sixteen = start(16, "10s");
+        // -Dmeshbench.cds=true starts the nodes as ./meshnode does, with a class-data sharing archive of the classes a
+        // start loads (made by one training start of a node outside the mesh). Off by default: one run with it showed
+        // no gain (BENCHMARKS.md).
+        List<String> cds = Boolean.getBoolean("meshbench.cds") ? cdsArchive() : List.of();
         for (NodeProcess n : sixteen) {
             n.set("heartbeat", "interval", "1s").set("heartbeat", "timeout", "1s").set("heartbeat", "missed", "3");
             n.set("transport", "handshake.timeout", "5s");
+            n.jvm.addAll(cds);
         }
         // First contact: no node knows another's id yet (peers by address, no pins), so each pair's accepting side
         // holds the inbound connection and dials the claimed endpoint to check it: two TLS handshakes a pair.
@@ -79,6 +84,21 @@ class MeshBench {
         // Every node restarted at once, as after a fleet-wide upgrade: the ids learned at first contact are kept in
         // data/peers.properties, so each pair costs one handshake by the designated dialer.
         formFullMesh(sixteen, "16 nodes, all restarted");
+    }
+
+    /** @return the JVM options that start a node with an archive made by a training start (of a node of its own) */
+    private List<String> cdsArchive() throws Exception {
+        Path archive = root.resolve("meshnode.jsa");
+        NodeProcess training = new NodeProcess(root, "cds", "127.0.22.9:" + port);
+        nodes.add(training);
+        training.jvm.add("-XX:ArchiveClassesAtExit=" + archive);
+        training.start();
+        training.awaitReady(Duration.ofSeconds(60));
+        training.stop();
+        if (!Files.isRegularFile(archive)) {
+            throw new IllegalStateException("no class-data sharing archive after the training start: " + training.stderr());
+        }
+        return List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off,cds+dynamic=off");
     }
 
     private static void formFullMesh(List<NodeProcess> nodes, String what) throws Exception {
@@ -107,9 +127,10 @@ class MeshBench {
         long meshed = System.nanoTime();
         int timeouts = nodes.stream().mapToInt(n -> n.logLines("lost: TIMEOUT").size()).sum() - timeoutsBefore;
         int lost = nodes.stream().mapToInt(n -> n.logLines("lost:").size()).sum() - lostBefore;
-        System.out.printf("BENCH %s: all ready after %d ms; full mesh of %d links after %d ms from launch (%d ms after"
+        System.out.printf("BENCH %s%s: all ready after %d ms; full mesh of %d links after %d ms from launch (%d ms after"
             + " the last ready line); links lost meanwhile %d (%d of them as silent); links adopted %d (both sides counted: 240 for 120 links made once); %s%n",
-            what, (ready - t0) / 1_000_000, Links.count(nodes), (meshed - t0) / 1_000_000, (meshed - ready) / 1_000_000,
+            what, nodes.get(0).jvm.stream().anyMatch(o -> o.startsWith("-XX:SharedArchiveFile")) ? " (CDS archive)" : "",
+            (ready - t0) / 1_000_000, Links.count(nodes), (meshed - t0) / 1_000_000, (meshed - ready) / 1_000_000,
             lost, timeouts, handshakes(nodes) - handshakesBefore, load());
     }
 
