@@ -258,8 +258,15 @@ final class NettyConnection implements Connection {
         updateWritability();
     }
 
-    /** Moves data frames from the queue into the channel while the channel is below its high-water mark. */
+    /**
+     * Moves data frames from the queue into the channel while the channel is below its high-water mark. Not once a
+     * close is decided: the queue is the close's to discard (its task may still wait behind an I/O event that made the
+     * channel writable, and the peer must get the goodbye ahead of that data).
+     */
     private void drain() {
+        if (closing.get() != null) {
+            return;
+        }
         boolean wrote = false;
         Queued q;
         while (channel.isWritable() && (q = queue.poll()) != null) {
