@@ -112,7 +112,13 @@ public final class AtomosLauncher {
             b.adapt(BundleStartLevel.class).setStartLevel(levels.getOrDefault(b.getSymbolicName(), defaultLevel));
             bundles.add(b);
         }
+        // As node's ConsoleSwitch does under bnd's launcher: without a terminal (node's Main sets meshnode.console)
+        // the interactive console is not started; on a dumb terminal it would spin.
+        boolean console = !"false".equals(System.getProperty("meshnode.console"));
         for (Bundle b : bundles) {
+            if (!console && "org.apache.felix.gogo.jline".equals(b.getSymbolicName())) {
+                continue;
+            }
             if ((b.adapt(BundleRevision.class).getTypes() & BundleRevision.TYPE_FRAGMENT) == 0) {
                 try {
                     b.start(Bundle.START_ACTIVATION_POLICY);

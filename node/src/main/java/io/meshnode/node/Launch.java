@@ -46,6 +46,22 @@ final class Launch {
         this.cache = cache;
     }
 
+    /**
+     * @return {@code true} when this class runs from meshnode.jar; {@code false} in the runtime image, where it is a
+     *         module of the image ({@code jrt:/node}) and the image's own launcher takes over
+     */
+    static boolean fromJar() {
+        java.security.CodeSource source = Launch.class.getProtectionDomain().getCodeSource();
+        if (source == null || source.getLocation() == null || !"file".equals(source.getLocation().getProtocol())) {
+            return false;
+        }
+        try {
+            return Files.isRegularFile(Path.of(source.getLocation().toURI()));
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     /** Unpacks the runpath when this build's is not there yet, and empties the cache when another build filled it. */
     static Launch prepare(Path data) throws IOException {
         Path jar;

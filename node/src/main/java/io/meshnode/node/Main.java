@@ -66,10 +66,16 @@ public final class Main {
         System.setProperty("gosh.home", dir.toString());
         // The framework's cache is kept from one start to the next while the jar stays the same build: its bundles
         // are not installed again at every start (ShippedBundles keeps it to what this build ships).
-        Launch launch = Launch.prepare(data);
-        System.setProperty("launch.storage.dir", launch.cache().toString());
-        System.setProperty("launch.keep", "true");
-        System.setProperty("org.osgi.framework.storage.clean", "none");
+        Launch launch = Launch.fromJar() ? Launch.prepare(data) : null;
+        if (launch != null) {
+            System.setProperty("launch.storage.dir", launch.cache().toString());
+            System.setProperty("launch.keep", "true");
+            System.setProperty("org.osgi.framework.storage.clean", "none");
+        } else {
+            // The runtime image (README, "JPMS"): nothing to unpack, and its own launcher (module io.meshnode.image)
+            // starts the framework through Atomos from the image's modules, emptying this cache at every start.
+            System.setProperty("launch.storage.dir", data.resolve("framework").toString());
+        }
         // Config Admin's copy of the configuration, rebuilt from etc/ at every start as on an empty cache: a
         // configuration made without a file lasts one run, and none is found again after its file is gone.
         System.setProperty("felix.cm.dir", Files.createDirectories(tmp.resolve("config")).toString());
@@ -87,7 +93,16 @@ public final class Main {
         // launched otherwise (Karaf, test runners) stop themselves.
         System.setProperty("meshnode.stop.on.signal", "true");
 
-        launch.run();
+        if (launch != null) {
+            launch.run();
+        } else {
+            try {
+                Class.forName("aQute.launcher.pre.EmbeddedLauncher").getMethod("main", String[].class)
+                    .invoke(null, (Object) new String[0]);
+            } catch (java.lang.reflect.InvocationTargetException e) {
+                throw e.getCause();
+            }
+        }
     }
 
     /**
