@@ -104,7 +104,7 @@ class MeshBench {
     private static void formFullMesh(List<NodeProcess> nodes, String what) throws Exception {
         int timeoutsBefore = nodes.stream().mapToInt(n -> n.logLines("lost: TIMEOUT").size()).sum();
         int lostBefore = nodes.stream().mapToInt(n -> n.logLines("lost:").size()).sum();
-        int handshakesBefore = handshakes(nodes);
+        int adoptedBefore = adopted(nodes);
         Map<NodeProcess, Integer> logged = new HashMap<>();
         for (NodeProcess n : nodes) {
             logged.put(n, n.log().size());
@@ -131,7 +131,7 @@ class MeshBench {
             + " the last ready line); links lost meanwhile %d (%d of them as silent); links adopted %d (both sides counted: 240 for 120 links made once); %s%n",
             what, nodes.get(0).jvm.stream().anyMatch(o -> o.startsWith("-XX:SharedArchiveFile")) ? " (CDS archive)" : "",
             (ready - t0) / 1_000_000, Links.count(nodes), (meshed - t0) / 1_000_000, (meshed - ready) / 1_000_000,
-            lost, timeouts, handshakes(nodes) - handshakesBefore, load());
+            lost, timeouts, adopted(nodes) - adoptedBefore, load());
     }
 
     private static final Pattern TRANSITION = Pattern.compile("peer (?:[0-9a-f]{12}@)?(\\S+) \\S+ → (\\S+):");
@@ -150,7 +150,7 @@ class MeshBench {
     }
 
     /** @return the "connected to" lines of every node so far: each side logs one for every link it adopts */
-    private static int handshakes(List<NodeProcess> nodes) {
+    private static int adopted(List<NodeProcess> nodes) {
         return nodes.stream().mapToInt(n -> n.logLines("connected to").size()).sum();
     }
 
