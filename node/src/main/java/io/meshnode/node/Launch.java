@@ -62,6 +62,19 @@ final class Launch {
         }
     }
 
+    /**
+     * Hands over to the runtime image's launcher, which the image provides under the name of bnd's embedded launcher
+     * (module io.meshnode.image): it starts the framework through Atomos from the image's modules.
+     */
+    static void runImage() throws Throwable {
+        try {
+            Class.forName("aQute.launcher.pre.EmbeddedLauncher").getMethod("main", String[].class)
+                .invoke(null, (Object) new String[0]);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+
     /** Unpacks the runpath when this build's is not there yet, and empties the cache when another build filled it. */
     static Launch prepare(Path data) throws IOException {
         Path jar;

@@ -96,12 +96,7 @@ public final class Main {
         if (launch != null) {
             launch.run();
         } else {
-            try {
-                Class.forName("aQute.launcher.pre.EmbeddedLauncher").getMethod("main", String[].class)
-                    .invoke(null, (Object) new String[0]);
-            } catch (java.lang.reflect.InvocationTargetException e) {
-                throw e.getCause();
-            }
+            Launch.runImage();
         }
     }
 
