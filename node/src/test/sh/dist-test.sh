@@ -188,6 +188,40 @@ check "and stops cleanly ($out)" test "$rc" = 0
 out=$("$mn" bogus 2>&1); rc=$?
 check "an unknown command prints the usage, exit 2" test "$rc" = 2 -a -n "$(grep usage <<<"$out")"
 
+# A newer Java than the build's 17: the node runs on the newest JDK of this machine (Java 23 or later; Temurin 25, the
+# current LTS, here): started with JAVA_HOME, it prints nothing but its ready line (Felix's use of sun.misc.Unsafe and
+# Netty's native library are allowed, by bin/meshnode's flag and the jar's manifest), makes a class-data sharing
+# archive of its own beside the Java 17 one's place and maps it at the next start. MESHNODE_TEST_JAVA_HOME names that
+# JDK; "none" leaves this part out, and the count of checks says so.
+newer_jdk() {
+    local release v best= best_v=0
+    for release in /usr/lib/jvm/*/release; do
+        v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$release")
+        if ((${v:-0} >= 23 && ${v:-0} > best_v)); then best=${release%/release} best_v=$v; fi
+    done
+    echo "$best"
+}
+jdk=${MESHNODE_TEST_JAVA_HOME:-$(newer_jdk)}
+if [[ $jdk == none ]]; then
+    echo "dist-test: not run: the start on a newer JDK (MESHNODE_TEST_JAVA_HOME=none)"
+else
+    check "a JDK with Java 23 or later is installed (${jdk:-none found under /usr/lib/jvm})" test -x "$jdk/bin/java"
+    for round in first second; do
+        from=$(stat -c %s "$MESHNODE_HOME/data/log/console.out")
+        out=$(JAVA_HOME=$jdk "$mn" start 2>&1); rc=$?
+        pid=$(cat "$MESHNODE_HOME/data/meshnode.pid" 2>/dev/null)
+        check "$round start on $jdk: exit 0 with the ready line" test "$rc" = 0 -a -n "$(grep 'meshnode ready' <<<"$out")"
+        check "and the JVM is that JDK's ($(readlink "/proc/${pid:-0}/exe"))" \
+            test "$(readlink -f "/proc/${pid:-0}/exe")" = "$(readlink -f "$jdk/bin/java")"
+        [[ $round == second ]] && check "and maps the archive its first run wrote ($(ls "$MESHNODE_HOME"/data/cds))" \
+            grep -q "/data/cds/meshnode-.*-$(sed -n 's/^JAVA_RUNTIME_VERSION="\(.*\)"$/\1/p' "$jdk/release").jsa" "/proc/${pid:-0}/maps"
+        out=$(JAVA_HOME=$jdk "$mn" stop 2>&1); rc=$?
+        run_out=$(tail -c +$((from + 1)) "$MESHNODE_HOME/data/log/console.out")
+        check "and stops cleanly ($out), having printed only its ready line and its last ($(grep -a -v -m 1 -e '^meshnode ready: ' -e '^meshnode stopped' <<<"$run_out"))" \
+            test "$rc" = 0 -a -z "$(grep -a -v -e '^meshnode ready: ' -e '^meshnode stopped' <<<"$run_out")"
+    done
+fi
+
 # console runs ssh with the host and port of etc/meshnode.ssh.cfg (a stand-in ssh prints its arguments)
 printf '#!/bin/sh\necho "ssh $*"\n' >"$work/fakebin/ssh"
 rm "$MESHNODE_HOME/etc/meshnode.ssh.cfg"
