@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
 # Prints what the in-framework run executed (bnd-testing prints no totals) and fails the build
-# when nothing ran or anything failed. Argument: the folder bnd-testing writes JUnit XML to.
+# when nothing ran on one of the frameworks or anything failed.
+# Arguments: the folder bnd-testing writes JUnit XML to (a folder per bndrun), "true" when the run was skipped on
+# purpose, and the bndruns that must have reported (names without .bndrun, separated by spaces).
 set -euo pipefail
-reports=${1:?usage: summarize.sh <test-reports dir> [skipped]}
+reports=${1:?usage: summarize.sh <test-reports dir> [skipped] [bndruns]}
 if [[ ${2:-false} == true ]]; then
     echo "[itest] in-framework tests SKIPPED on request (-Dbnd.testing.skip=true): none ran" >&2
     exit 0
 fi
 
 shopt -s globstar nullglob
+# A framework that did not start writes no report: the other framework's report must not hide that.
+for run in ${3:-}; do
+    runs=("$reports/$run"/TEST-*.xml)
+    if (( ${#runs[@]} == 0 )); then
+        echo "[itest] no tests ran on $run.bndrun: no JUnit XML under $reports/$run (the framework did not start: see above)" >&2
+        exit 1
+    fi
+done
 files=("$reports"/**/TEST-*.xml)
 if (( ${#files[@]} == 0 )); then
     echo "[itest] no tests ran: no JUnit XML under $reports (no Test-Cases in itest/bnd.bnd, or the framework did not start: see above)" >&2

@@ -98,7 +98,8 @@ class ChaosIT {
     private static final Duration CONSOLE = Duration.ofSeconds(60);
     /** A process is sampled once it has run this long: a JVM's first seconds (JIT, lazy pools) are no trend. */
     private static final long WARM_NANOS = 15_000_000_000L;
-    private static final Pattern USED = Pattern.compile("generation\\s+total \\d+K, used (\\d+)K");
+    /** A Serial generation in GC.heap_info: "def new generation"/"tenured generation" to Java 21, "DefNew"/"Tenured" since. */
+    private static final Pattern USED = Pattern.compile("(?:generation|DefNew|Tenured)\\s+total \\d+K, used (\\d+)K");
 
     /** What a step does. */
     enum Kind {
@@ -745,10 +746,16 @@ class ChaosIT {
                     .filter(l -> l.startsWith("Threads:")).mapToInt(l -> Integer.parseInt(l.replaceAll("\\D", ""))).findFirst()
                     .orElse(-1);
                 Jcmd.run(pid, "GC.run");
-                Matcher m = USED.matcher(Jcmd.run(pid, "GC.heap_info"));
+                String info = Jcmd.run(pid, "GC.heap_info");
+                Matcher m = USED.matcher(info);
                 long heap = 0;
+                boolean found = false;
                 while (m.find()) {
                     heap += Long.parseLong(m.group(1)) * 1024;
+                    found = true;
+                }
+                if (!found) {
+                    throw new IllegalStateException("no heap figures in GC.heap_info: " + info);
                 }
                 samples.add(new Sample(t, n.name, pid, fds, threads, heap));
             } catch (IOException | RuntimeException e) {

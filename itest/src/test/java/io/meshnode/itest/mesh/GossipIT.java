@@ -54,7 +54,11 @@ class GossipIT {
     private static final long HEAP_LIMIT = 2 * BUDGET + (32L << 20);
     private static final Pattern SUMMARY = Pattern.compile(
         "gossip '[^']*': sent (\\d+) refused (\\d+) failed (\\d+) received (\\d+) in the last");
-    private static final Pattern USED = Pattern.compile("generation\\s+total \\d+K, used (\\d+)K");
+    /**
+     * A generation of the Serial collector in {@code jcmd GC.heap_info}: "def new generation" and "tenured generation"
+     * up to Java 21, "DefNew" and "Tenured" since (the nodes run on the JVM of the test, any of them).
+     */
+    private static final Pattern USED = Pattern.compile("(?:generation|DefNew|Tenured)\\s+total \\d+K, used (\\d+)K");
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     static Path root;
