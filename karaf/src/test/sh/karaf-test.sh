@@ -66,6 +66,27 @@ client() { # client [client options] COMMAND
     "$k/bin/client" -h 127.0.0.1 -a "$ssh_port" -u karaf -p karaf "${@:1:$#-1}" -b <<<"$command" 2>&1 | grep -v 'JAVA_HOME not set'
 }
 
+# Karaf 4.4.8 (the newest Karaf) starts only on Java 17 to 23: from Java 23 on its bin/inc allows the Security
+# Manager (-Djava.security.manager=allow), which Java 24 and later refuse at once. When this build runs on such a JVM
+# (JAVA_HOME, else java from PATH), Karaf gets the newest JDK 17-23 installed under /usr/lib/jvm instead; Meshnode's
+# bundles are the same class files either way.
+feature() { # the Java feature version of a JDK home, from its release file (0 when unknown)
+    local v
+    v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release" 2>/dev/null)
+    echo "${v:-0}"
+}
+java_bin=$(readlink -f "$(command -v "${JAVA_HOME:+$JAVA_HOME/bin/}java")")
+if (($(feature "${java_bin%/bin/java}") >= 24)); then
+    karaf_java= best=0
+    for release in /usr/lib/jvm/*/release; do
+        v=$(feature "${release%/release}")
+        if ((v >= 17 && v <= 23 && v > best)); then karaf_java=${release%/release} best=$v; fi
+    done
+    check "a JDK 17-23 for Karaf 4.4.8 (this build runs on ${java_bin%/bin/java}): ${karaf_java:-none under /usr/lib/jvm}" \
+        test -n "$karaf_java"
+    export JAVA_HOME=$karaf_java
+fi
+
 # KARAF_EXEC=exec: the script becomes the JVM, so $pid is the process to signal and wait for.
 KARAF_EXEC=exec "$k/bin/karaf" server >"$work/karaf.out" 2>&1 </dev/null &
 pid=$!
