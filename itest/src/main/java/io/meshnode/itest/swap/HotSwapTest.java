@@ -325,7 +325,8 @@ class HotSwapTest {
     /** Links re-formed: the peers saw goodbyes (no failure on either side), links between peers untouched. */
     private void assertReformedWithoutFailures(Counts before) {
         Counts after = counts();
-        assertEquals(before.lostSelf, after.lostSelf, "the peers saw goodbyes, no failures");
+        assertEquals(before.lostSelf, after.lostSelf, () -> "the peers saw goodbyes, no failures: "
+            + peers.stream().map(p -> p.listen + " " + p.logLines("link to ", "@" + self + " ")).toList());
         assertEquals(before.betweenPeers, after.betweenPeers, "the links between the peers were not touched");
         assertTrue(livePeers().allMatch(p -> p.consecutiveFailures == 0), "no failure counted: " + mesh().peers());
     }
