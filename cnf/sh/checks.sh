@@ -24,3 +24,20 @@ until_true() {
         sleep 0.2
     done
 }
+
+# jdk_feature JDK_HOME: the Java feature version of that JDK (17, 25, ...) from its release file; 0 when unknown
+jdk_feature() {
+    local v
+    v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release" 2>/dev/null)
+    echo "${v:-0}"
+}
+
+# newest_jdk MIN MAX: the home of the newest JDK under /usr/lib/jvm whose feature version is MIN to MAX; empty if none
+newest_jdk() {
+    local release v best= best_v=0
+    for release in /usr/lib/jvm/*/release; do
+        v=$(jdk_feature "${release%/release}")
+        if ((v >= $1 && v <= $2 && v > best_v)); then best=${release%/release} best_v=$v; fi
+    done
+    echo "$best"
+}

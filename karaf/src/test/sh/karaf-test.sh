@@ -70,18 +70,9 @@ client() { # client [client options] COMMAND
 # Manager (-Djava.security.manager=allow), which Java 24 and later refuse at once. When this build runs on such a JVM
 # (JAVA_HOME, else java from PATH), Karaf gets the newest JDK 17-23 installed under /usr/lib/jvm instead; Meshnode's
 # bundles are the same class files either way.
-feature() { # the Java feature version of a JDK home, from its release file (0 when unknown)
-    local v
-    v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release" 2>/dev/null)
-    echo "${v:-0}"
-}
 java_bin=$(readlink -f "$(command -v "${JAVA_HOME:+$JAVA_HOME/bin/}java")")
-if (($(feature "${java_bin%/bin/java}") >= 24)); then
-    karaf_java= best=0
-    for release in /usr/lib/jvm/*/release; do
-        v=$(feature "${release%/release}")
-        if ((v >= 17 && v <= 23 && v > best)); then karaf_java=${release%/release} best=$v; fi
-    done
+if (($(jdk_feature "${java_bin%/bin/java}") >= 24)); then
+    karaf_java=$(newest_jdk 17 23)
     check "a JDK 17-23 for Karaf 4.4.8 (this build runs on ${java_bin%/bin/java}): ${karaf_java:-none under /usr/lib/jvm}" \
         test -n "$karaf_java"
     export JAVA_HOME=$karaf_java

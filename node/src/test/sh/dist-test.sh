@@ -193,15 +193,7 @@ check "an unknown command prints the usage, exit 2" test "$rc" = 2 -a -n "$(grep
 # Netty's native library are allowed, by bin/meshnode's flag and the jar's manifest), makes a class-data sharing
 # archive of its own beside the Java 17 one's place and maps it at the next start. MESHNODE_TEST_JAVA_HOME names that
 # JDK; "none" leaves this part out, and the count of checks says so.
-newer_jdk() {
-    local release v best= best_v=0
-    for release in /usr/lib/jvm/*/release; do
-        v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$release")
-        if ((${v:-0} >= 23 && ${v:-0} > best_v)); then best=${release%/release} best_v=$v; fi
-    done
-    echo "$best"
-}
-jdk=${MESHNODE_TEST_JAVA_HOME:-$(newer_jdk)}
+jdk=${MESHNODE_TEST_JAVA_HOME:-$(newest_jdk 23 999)}
 if [[ $jdk == none ]]; then
     echo "dist-test: not run: the start on a newer JDK (MESHNODE_TEST_JAVA_HOME=none)"
 else
