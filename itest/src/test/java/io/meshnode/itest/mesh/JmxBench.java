@@ -34,7 +34,8 @@ class JmxBench {
     void readingThePeerTableOfAThousandPeers() throws Exception {
         int port = ThreadLocalRandom.current().nextInt(20_000, 40_000);
         int jmxPort = port + 1;
-        try (Swarm swarm = Swarm.plain(1000, port).listen();
+        int count = BenchScale.pick(1000, 50);
+        try (Swarm swarm = Swarm.plain(count, port).listen();
             NodeProcess n = new NodeProcess(root, "hub", "127.0.0.2:" + port)) {
             n.set("mesh", "peers", String.join(",", swarm.endpoints)).set("transport", "tls", "off"); // made-up ids
             n.set("heartbeat", "interval", "1s").set("heartbeat", "timeout", "500ms");
@@ -49,7 +50,7 @@ class JmxBench {
                 MBeanServerConnection server = jmx.getMBeanServerConnection();
                 ObjectName node = new ObjectName("io.meshnode:type=Node");
                 ObjectName peers = new ObjectName("io.meshnode:type=Peers");
-                Waits.until(Duration.ofSeconds(90), () -> connected(server, node) >= 1000,
+                Waits.until(Duration.ofSeconds(90), () -> connected(server, node) >= count,
                     () -> connected(server, node) + " connected");
                 long[] ms = new long[READS];
                 int rows = 0;
@@ -62,7 +63,7 @@ class JmxBench {
                     ms[i] = System.nanoTime() - t0;
                 }
                 Arrays.sort(ms);
-                System.out.printf("BENCH JMX read of Peers (%d rows, remote RMI on loopback, %d reads after 20 warm-up): "
+                System.out.printf(BenchScale.bench() + "JMX read of Peers (%d rows, remote RMI on loopback, %d reads after 20 warm-up): "
                     + "median %.1f ms, p90 %.1f ms, min %.1f ms, max %.1f ms%n", rows, READS, ms[READS / 2] / 1e6,
                     ms[READS * 9 / 10] / 1e6, ms[0] / 1e6, ms[READS - 1] / 1e6);
             }

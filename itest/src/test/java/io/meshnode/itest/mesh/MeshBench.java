@@ -23,7 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Benchmarks recorded in BENCHMARKS.md. Not part of the test suite (the "benchmark" tag is excluded);
  * run with: {@code mvn -B -pl itest verify -Dit.test=MeshBench -Dgroups=benchmark -Dbnd.testing.skip=true}
- * after a full build. Results are printed as "BENCH ..." lines.
+ * after a full build. Results are printed as "BENCH ..." lines. The build runs each of them small
+ * ({@link BenchScale}: 4 nodes instead of 16, 50 links instead of 1,000, seconds instead of minutes) so that they keep
+ * working.
  */
 @Tag("benchmark")
 class MeshBench {
@@ -65,7 +67,7 @@ class MeshBench {
     void sixteenNodesFormTheFullMesh() throws Exception {
         // The product's dial.grace and handshake.timeout (10 s, 5 s): the designated side of each pair dials, and a
         // cold JVM's first TLS handshakes are not cut short on two cores shared by sixteen starting JVMs.
-        List<NodeProcess> sixteen = start(16, "10s");
+        List<NodeProcess> sixteen = start(BenchScale.pick(16, 4), "10s");
         // -Dmeshbench.cds=true starts the nodes as ./meshnode does, with a class-data sharing archive of the classes a
         // start loads (made by one training start of a node outside the mesh). Off by default: one run with it showed
         // no gain (BENCHMARKS.md).
@@ -77,13 +79,13 @@ class MeshBench {
         }
         // First contact: no node knows another's id yet (peers by address, no pins), so each pair's accepting side
         // holds the inbound connection and dials the claimed endpoint to check it: two TLS handshakes a pair.
-        formFullMesh(sixteen, "16 nodes, first contact");
+        formFullMesh(sixteen, sixteen.size() + " nodes, first contact");
         for (NodeProcess n : sixteen) {
             n.stop();
         }
         // Every node restarted at once, as after a fleet-wide upgrade: the ids learned at first contact are kept in
         // data/peers.properties, so each pair costs one handshake by the designated dialer.
-        formFullMesh(sixteen, "16 nodes, all restarted");
+        formFullMesh(sixteen, sixteen.size() + " nodes, all restarted");
     }
 
     /** @return the JVM options that start a node with an archive made by a training start (of a node of its own) */
@@ -127,8 +129,9 @@ class MeshBench {
         long meshed = System.nanoTime();
         int timeouts = nodes.stream().mapToInt(n -> n.logLines("lost: TIMEOUT").size()).sum() - timeoutsBefore;
         int lost = nodes.stream().mapToInt(n -> n.logLines("lost:").size()).sum() - lostBefore;
-        System.out.printf("BENCH %s%s: all ready after %d ms; full mesh of %d links after %d ms from launch (%d ms after"
-            + " the last ready line); links lost meanwhile %d (%d of them as silent); links adopted %d (both sides counted: 240 for 120 links made once); %s%n",
+        System.out.printf(BenchScale.bench() + "%s%s: all ready after %d ms; full mesh of %d links after %d ms from launch (%d ms after"
+            + " the last ready line); links lost meanwhile %d (%d of them as silent); links adopted %d (both sides counted: twice"
+            + " the links when each is made once); %s%n",
             what, nodes.get(0).jvm.stream().anyMatch(o -> o.startsWith("-XX:SharedArchiveFile")) ? " (CDS archive)" : "",
             (ready - t0) / 1_000_000, Links.count(nodes), (meshed - t0) / 1_000_000, (meshed - ready) / 1_000_000,
             lost, timeouts, adopted(nodes) - adoptedBefore, load());
@@ -166,7 +169,7 @@ class MeshBench {
         Waits.until(Duration.ofSeconds(10), () -> Links.fullMeshWithoutDuplicates(three), () -> "");
         long bound = 3 * 100 + 50;
         List<Long> samples = new ArrayList<>();
-        for (int round = 0; round < 5; round++) {
+        for (int round = 0; round < BenchScale.pick(5, 1); round++) {
             NodeProcess silent = three.get(2);
             Waits.during(Duration.ofMillis(500), () -> true, () -> "");
             int before = three.get(0).logLines("link to " + silent.shortId(), "lost: TIMEOUT").size();
@@ -179,7 +182,7 @@ class MeshBench {
             silent.signal("CONT");
             Waits.until(Duration.ofSeconds(10), () -> Links.fullMeshWithoutDuplicates(three), () -> "");
         }
-        System.out.printf("BENCH silent peer detection (interval 100ms, timeout 50ms, missed 3; bound %d ms): %s ms, max %.2f× bound%n",
+        System.out.printf(BenchScale.bench() + "silent peer detection (interval 100ms, timeout 50ms, missed 3; bound %d ms): %s ms, max %.2f× bound%n",
             bound, samples, samples.stream().mapToLong(Long::longValue).max().orElseThrow() / (double) bound);
     }
 
@@ -196,7 +199,7 @@ class MeshBench {
             b.awaitReady(Duration.ofSeconds(30));
             Waits.until(Duration.ofSeconds(10), () -> Links.count(pair) == 1, () -> "");
             List<Long> samples = new ArrayList<>();
-            for (int round = 0; round < 3; round++) {
+            for (int round = 0; round < BenchScale.pick(3, 1); round++) {
                 NodeProcess returning = role.startsWith("designated") ? dialerOf(a, b) : acceptorOf(a, b);
                 returning.kill();
                 Waits.until(Duration.ofSeconds(5), () -> Links.count(pair) == 0, () -> "");
@@ -208,7 +211,7 @@ class MeshBench {
                 Waits.until(Duration.ofSeconds(10), () -> Links.count(pair) == 1, () -> "");
                 samples.add((System.nanoTime() - ready) / 1_000_000);
             }
-            System.out.printf("BENCH return of a peer that is %s (dial.grace 1s, backoff 100..400ms): link %s ms after its ready line%n",
+            System.out.printf(BenchScale.bench() + "return of a peer that is %s (dial.grace 1s, backoff 100..400ms): link %s ms after its ready line%n",
                 role, samples);
             for (NodeProcess n : pair) {
                 n.close();
@@ -239,17 +242,20 @@ class MeshBench {
      */
     @Test
     void heartbeatCpuForAThousandPeersAtOneSecond() throws Exception {
-        try (Swarm swarm = Swarm.plain(1000, port).listen()) {
+        int count = BenchScale.pick(1000, 50);
+        Duration measured = BenchScale.pick(Duration.ofSeconds(60), Duration.ofSeconds(3));
+        try (Swarm swarm = Swarm.plain(count, port).listen()) {
             NodeProcess n = hub();
             n.set("transport", "tls", "off");
             n.set("mesh", "peers", String.join(",", swarm.endpoints));
             n.set("retry", "initial", "1s").set("retry", "max", "30s").set("transport", "connect.timeout", "1s");
             n.start().awaitReady(Duration.ofSeconds(30));
-            Waits.until(Duration.ofSeconds(60), () -> swarm.linked() >= 1000, () -> swarm.linked() + " linked");
-            Waits.during(Duration.ofSeconds(Long.getLong("bench.warmup", 60)), () -> true, () -> ""); // warm up
-            double percent = cpuPercent(n, Duration.ofSeconds(60));
-            System.out.printf("BENCH 1000 peers dialed by the node (plain TCP), ping every 1s: node process CPU %.2f%% of"
-                + " one core over 60 s; %d links lost; %s%n", percent, swarm.lost(), load());
+            Waits.until(Duration.ofSeconds(60), () -> swarm.linked() >= count, () -> swarm.linked() + " linked");
+            Waits.during(warmUp(), () -> true, () -> "");
+            double percent = cpuPercent(n, measured);
+            System.out.printf(BenchScale.bench() + "%d peers dialed by the node (plain TCP), ping every 1s: node process CPU"
+                + " %.2f%% of one core over %d s; %d links lost; %s%n", count, percent, measured.toSeconds(), swarm.lost(),
+                load());
         }
     }
 
@@ -271,15 +277,16 @@ class MeshBench {
      * accepted link, resident memory per idle link, heartbeat CPU at both intervals.
      */
     private void aThousandLinks(boolean tls) throws Exception {
-        int count = 1000;
+        int count = BenchScale.pick(1000, 50);
         try (Swarm swarm = tls ? Swarm.tls(count, port + 1, root) : Swarm.plain(count, port + 1)) {
             NodeProcess n = hub();
             n.set("transport", "tls", tls ? "on" : "off");
             n.set("mesh", "links.max", Integer.toString(count + 100)).set("mesh", "links.per.address", "8");
             n.start().awaitReady(Duration.ofSeconds(120));
-            Waits.during(Duration.ofSeconds(10), () -> true, () -> ""); // settle after start
-            System.out.printf("BENCH idle node, no links: CPU %.2f%% of one core over 30 s; %s%n",
-                cpuPercent(n, Duration.ofSeconds(30)), load());
+            Waits.during(BenchScale.pick(Duration.ofSeconds(10), Duration.ofSeconds(1)), () -> true, () -> ""); // settle
+            Duration idle = BenchScale.pick(Duration.ofSeconds(30), Duration.ofSeconds(2));
+            System.out.printf(BenchScale.bench() + "idle node, no links: CPU %.2f%% of one core over %d s; %s%n",
+                cpuPercent(n, idle), idle.toSeconds(), load());
             long rss0 = rssKb(n.pid());
             long cpu0 = cpuTicks(n.pid());
             swarm.dial(new InetSocketAddress("127.0.22.1", port), 16);
@@ -287,30 +294,38 @@ class MeshBench {
                 () -> swarm.linked() + " linked; " + swarm.failures());
             long cpu1 = cpuTicks(n.pid());
             double rate = count / swarm.dialSeconds();
-            System.out.printf("BENCH %d %s links accepted in %.1f s: %.0f links/s, node CPU %.2f ms per link; %d dials"
+            System.out.printf(BenchScale.bench() + "%d %s links accepted in %.1f s: %.0f links/s, node CPU %.2f ms per link; %d dials"
                 + " failed and were repeated %s; %s%n", count, tls ? "TLS" : "plain", swarm.dialSeconds(), rate,
                 (cpu1 - cpu0) * 10.0 / count, swarm.failed(), swarm.failures(), load());
             // Warm up: the first minute still spends a few % of a core compiling the TLS path (C2).
-            Waits.during(Duration.ofSeconds(Long.getLong("bench.warmup", 60)), () -> true, () -> "");
+            Waits.during(warmUp(), () -> true, () -> "");
             long rss1 = rssKb(n.pid());
             long pongs0 = swarm.pongs();
-            double one = cpuPercent(n, Duration.ofSeconds(60));
+            Duration measured = BenchScale.pick(Duration.ofSeconds(60), Duration.ofSeconds(3));
+            double one = cpuPercent(n, measured);
             long pongs1 = swarm.pongs();
-            System.out.printf("BENCH %d %s links, ping every 1s: node CPU %.2f%% of one core over 60 s; RSS %d MB -> %d MB,"
-                + " %.1f KB per link; %.0f pongs/s; %d links lost so far %s; %s%n", count, tls ? "TLS" : "plain", one,
-                rss0 / 1024, rss1 / 1024, (rss1 - rss0) / (double) count, (pongs1 - pongs0) / 60.0, swarm.lost(),
-                lostReasons(n), load());
+            System.out.printf(BenchScale.bench() + "%d %s links, ping every 1s: node CPU %.2f%% of one core over %d s; RSS"
+                + " %d MB -> %d MB, %.1f KB per link; %.0f pongs/s; %d links lost so far %s; %s%n", count,
+                tls ? "TLS" : "plain", one, measured.toSeconds(), rss0 / 1024, rss1 / 1024, (rss1 - rss0) / (double) count,
+                (pongs1 - pongs0) / (double) measured.toSeconds(), swarm.lost(), lostReasons(n), load());
             if (!Boolean.parseBoolean(System.getProperty("bench.thirty", "true"))) {
                 return;
             }
             n.set("heartbeat", "interval", "30s").set("heartbeat", "timeout", "10s").writeConfig();
-            Waits.during(Duration.ofSeconds(40), () -> true, () -> ""); // the new schedule takes over
+            // the new schedule takes over
+            Waits.during(BenchScale.pick(Duration.ofSeconds(40), Duration.ofSeconds(2)), () -> true, () -> "");
             long pongs = swarm.pongs();
-            double thirty = cpuPercent(n, Duration.ofSeconds(120));
-            System.out.printf("BENCH %d %s links, ping every 30s: node CPU %.2f%% of one core over 120 s; RSS %d MB; %d"
-                + " pongs; %d links lost so far %s; %s%n", count, tls ? "TLS" : "plain", thirty, rssKb(n.pid()) / 1024,
-                swarm.pongs() - pongs, swarm.lost(), lostReasons(n), load());
+            Duration slow = BenchScale.pick(Duration.ofSeconds(120), Duration.ofSeconds(3));
+            double thirty = cpuPercent(n, slow);
+            System.out.printf(BenchScale.bench() + "%d %s links, ping every 30s: node CPU %.2f%% of one core over %d s; RSS"
+                + " %d MB; %d pongs; %d links lost so far %s; %s%n", count, tls ? "TLS" : "plain", thirty, slow.toSeconds(),
+                rssKb(n.pid()) / 1024, swarm.pongs() - pongs, swarm.lost(), lostReasons(n), load());
         }
+    }
+
+    /** @return the warm-up before a heartbeat figure: {@code -Dbench.warmup} seconds (60; none in a smoke run) */
+    private static Duration warmUp() {
+        return Duration.ofSeconds(Long.getLong("bench.warmup", BenchScale.pick(60, 0)));
     }
 
     /** A node on 127.0.22.1 with the JVM flags bin/meshnode uses (not the tests' C1-only ones) and a 1 s heartbeat. */
@@ -343,7 +358,7 @@ class MeshBench {
         double seconds = (System.nanoTime() - t0) / 1e9;
         Map<String, Long> threads1 = threadTicks(n.pid());
         threads1.replaceAll((name, ticks) -> ticks - threads0.getOrDefault(name, 0L));
-        System.out.println("BENCH   busiest threads (% of one core): " + threads1.entrySet().stream()
+        System.out.println(BenchScale.bench() + "  busiest threads (% of one core): " + threads1.entrySet().stream()
             .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(6)
             .map(e -> String.format("%s %.2f", e.getKey(), e.getValue() / seconds)).toList());
         return (cpu1 - cpu0) / 100.0 / seconds * 100;

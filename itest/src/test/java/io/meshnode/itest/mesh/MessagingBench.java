@@ -38,15 +38,16 @@ import io.meshnode.itest.mesh.load.MessagingLoad;
  * handler counts. The baseline is two processes of transport.netty's {@code RawTlsPeer}: the transport's own TLS
  * engines on a bare Netty pipeline, sending with {@code writeAndFlush} per frame, once without and once with Netty's
  * flush consolidation (which the transport has); the faster of the two is the ratio's denominator. Each phase runs
- * {@value #WARMUP_MS} ms of warm-up and is measured over the next {@value #MEASURE_MS} ms from the receiver's own
+ * 4 s of warm-up and is measured over the next 8 s (0.3 s and 0.6 s in the build's smoke run,
+ * {@link BenchScale}, with 2 rounds) from the receiver's own
  * counters and clock; phases alternate, {@code -Dbench.rounds} times (3; the first one warms the JITs up and its
  * figures are marked so). Beside MiB/s it prints payload MiB per
  * CPU-second of the sending and receiving processes, which a machine loaded by others disturbs less.
  */
 @Tag("benchmark")
 class MessagingBench {
-    private static final long WARMUP_MS = 4_000;
-    private static final long MEASURE_MS = 8_000;
+    private static final long WARMUP_MS = BenchScale.SMOKE ? 300 : 4_000;
+    private static final long MEASURE_MS = BenchScale.SMOKE ? 600 : 8_000;
     private static final int[] SIZES = {1024, 64 * 1024};
     /** The mesh's data frame around a payload: type, topic length and the topic. */
     private static final int HEADER = 1 + 2 + MessagingLoad.TOPIC.length();
@@ -66,7 +67,7 @@ class MessagingBench {
 
     @Test
     void messagingAgainstRawNettyOverTls() throws Exception {
-        int rounds = Integer.getInteger("bench.rounds", 3);
+        int rounds = Integer.getInteger("bench.rounds", BenchScale.pick(3, 2));
         int port = ThreadLocalRandom.current().nextInt(20_000, 40_000);
         NodeProcess a = new NodeProcess(root, "a", "127.0.21.10:" + port);
         NodeProcess b = new NodeProcess(root, "b", "127.0.21.11:" + port);
@@ -129,7 +130,7 @@ class MessagingBench {
                 double base = Math.max(raw.mib(size), consolidated.mib(size));
                 double baseCpu = Math.max(raw.mibPerCpu(size), consolidated.mibPerCpu(size));
                 String line = String.format(Locale.ROOT,
-                    "BENCH round %d%s, %d-byte payloads over TLS: Messaging %.0f msg/s %.1f MiB/s (cpu A %.1fs B %.1fs, %.0f MiB "
+                    BenchScale.bench() + "round %d%s, %d-byte payloads over TLS: Messaging %.0f msg/s %.1f MiB/s (cpu A %.1fs B %.1fs, %.0f MiB "
                         + "per cpu-s); raw Netty %.0f msg/s %.1f MiB/s (cpu %.1fs/%.1fs, %.0f MiB per cpu-s), with flush "
                         + "consolidation %.0f msg/s %.1f MiB/s (cpu %.1fs/%.1fs, %.0f MiB per cpu-s); ratio %.2f (per cpu-s %.2f); "
                         + "load average %s",
@@ -142,17 +143,18 @@ class MessagingBench {
                 report.add(line);
             }
         }
-        report.add("BENCH heartbeat round trip A->B, idle link: " + summary(idle));
+        report.add(BenchScale.bench() + "heartbeat round trip A->B, idle link: " + summary(idle));
         for (int s = 0; s < SIZES.length; s++) {
-            report.add("BENCH heartbeat round trip A->B, link saturated by " + SIZES[s] + "-byte messages: "
+            report.add(BenchScale.bench() + "heartbeat round trip A->B, link saturated by " + SIZES[s] + "-byte messages: "
                 + summary(busy.get(s)));
         }
-        report.add("BENCH B's handler dropped payloads (log lines): " + b.logLines("payloads dropped").size()
+        report.add(BenchScale.bench() + "B's handler dropped payloads (log lines): " + b.logLines("payloads dropped").size()
             + "; A's link to B closed: " + a.logLines("link to " + b.shortId()).size() + " times");
-        System.out.println("BENCH ===== summary =====");
+        System.out.println(BenchScale.bench() + "===== summary =====");
         report.forEach(System.out::println);
         Files.createDirectories(Path.of("target"));
-        Files.writeString(Path.of("target", "messaging-bench.txt"), String.join("\n", report) + "\n");
+        String file = BenchScale.SMOKE ? "messaging-bench-smoke.txt" : "messaging-bench.txt";
+        Files.writeString(Path.of("target", file), String.join("\n", report) + "\n");
     }
 
     /** What the receiver counted over one measured window, and the CPU the two processes took meanwhile. */
