@@ -18,11 +18,17 @@
 #                   passed on to it). Example: MESHNODE_CMD="java -jar node/target/meshnode.jar"
 #   BENCH_KARAF=0   leave Karaf out.
 #   BENCH_IDLE      seconds to wait before reading RSS (default 10).
+#   BENCH_SMOKE=1   the build's check that this benchmark keeps working (karaf/pom.xml, after the Karaf test): every
+#                   start must reach its marker, else the script fails naming it; the figures are no measurement.
+# Karaf 4.4.8 starts only on Java 17 to 23 (karaf-test.sh says why): when the java on the PATH (or JAVA_HOME's) is 24
+# or later, Karaf gets the newest JDK 17-23 under /usr/lib/jvm, and the script fails when there is none.
 # Karaf comes from Maven Central (sha1-checked, as karaf/pom.xml gets it for its test), or from the local Maven
 # repository when it is already there, and is cached under bench/target/. Needs python3 (bench/measure.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+# shellcheck source=../cnf/sh/checks.sh
+. "$root/cnf/sh/checks.sh" # jdk_feature, newest_jdk
 rounds=${1:-3}
 idle=${BENCH_IDLE:-10}
 karaf_version=4.4.8
@@ -76,14 +82,22 @@ printf 'host = 127.0.0.1\nport = %s\n' "$(free_port)" >>"$node_home/etc/meshnode
 echo "port = $(free_port)" >"$node_home/etc/meshnode.metrics.cfg"
 ready='meshnode ready: node [0-9a-f]+ listening on'
 
-echo "startup.sh: $(nproc) cores, $(java -version 2>&1 | head -n 1), meshnode: ${meshnode_cmd[*]} (JAVA_OPTS=${JAVA_OPTS:-})"
+echo "startup.sh: $(nproc) cores, $("${JAVA_HOME:+$JAVA_HOME/bin/}java" -version 2>&1 | head -n 1), meshnode: ${meshnode_cmd[*]} (JAVA_OPTS=${JAVA_OPTS:-})"
 echo "startup.sh: first start of the node home (not measured; builds the jar when ./meshnode finds it stale)"
 measure "$target/startup-first.log" --idle 0 --timeout 600 --ready "$ready" -- "${meshnode_cmd[@]}" --home "$node_home" >/dev/null
 if [[ ${BENCH_KARAF:-1} != 0 ]]; then
+    java_bin=$(readlink -f "$(command -v "${JAVA_HOME:+$JAVA_HOME/bin/}java")")
+    karaf_java=
+    if (($(jdk_feature "${java_bin%/bin/java}") >= 24)); then
+        karaf_java=$(newest_jdk 17 23)
+        [[ -n $karaf_java ]] || { echo "startup.sh: Karaf $karaf_version needs Java 17-23; none under /usr/lib/jvm" >&2; exit 1; }
+        echo "startup.sh: Karaf runs on $karaf_java (Karaf $karaf_version does not start on Java 24 or later)"
+    fi
     karaf=$target/karaf-$karaf_version
     karaf_dist "$karaf"
     echo "startup.sh: first start of Karaf $karaf_version minimal (not measured)"
-    KARAF_EXEC=exec measure "$target/karaf-first.log" --idle 0 --tty --prompt '@root()>' -- "$karaf/bin/karaf" >/dev/null
+    KARAF_EXEC=exec JAVA_HOME=${karaf_java:-${JAVA_HOME:-}} measure "$target/karaf-first.log" --idle 0 --tty \
+        --prompt '@root()>' -- "$karaf/bin/karaf" >/dev/null
 fi
 
 results=$target/startup-results.txt
@@ -94,7 +108,8 @@ for i in $(seq 1 "$rounds"); do
     r=$(measure "$target/startup-console-$i.log" --tty --ready "$ready" --prompt 'g! ' -- "${meshnode_cmd[@]}" --home "$node_home")
     echo "meshnode console  round $i: $r" | tee -a "$results"
     if [[ ${BENCH_KARAF:-1} != 0 ]]; then
-        r=$(KARAF_EXEC=exec measure "$target/startup-karaf-$i.log" --tty --prompt '@root()>' -- "$karaf/bin/karaf")
+        r=$(KARAF_EXEC=exec JAVA_HOME=${karaf_java:-${JAVA_HOME:-}} measure "$target/startup-karaf-$i.log" --tty \
+            --prompt '@root()>' -- "$karaf/bin/karaf")
         echo "karaf    console  round $i: $r" | tee -a "$results"
     fi
 done
@@ -113,3 +128,14 @@ for what in "meshnode headless" "meshnode console " "karaf    console "; do
             print line
         }'
 done
+
+if [[ ${BENCH_SMOKE:-0} == 1 ]]; then
+    # Every start reached what it was started for (measure.py writes "-" for a marker it did not see).
+    missing=$(grep -E '^meshnode headless.*ready_ms=-|^meshnode console .*prompt_ms=-|^karaf    console .*prompt_ms=-' "$results" || true)
+    if [[ -n $missing ]]; then
+        echo "startup.sh: smoke run FAILED, a start did not reach its marker (logs in $target):" >&2
+        echo "$missing" >&2
+        exit 1
+    fi
+    echo "startup.sh: smoke run passed: every start reached its marker (smoke, not a measurement)"
+fi
