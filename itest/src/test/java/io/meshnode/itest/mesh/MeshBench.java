@@ -277,7 +277,9 @@ class MeshBench {
      * accepted link, resident memory per idle link, heartbeat CPU at both intervals.
      */
     private void aThousandLinks(boolean tls) throws Exception {
-        int count = BenchScale.pick(1000, 50);
+        int count = Integer.getInteger("bench.links", BenchScale.pick(1000, 50));
+        // how many of the swarm's handshakes are in flight at once: 16, or all of them (a reconnect storm) and more
+        int inFlight = Integer.getInteger("bench.inflight", 16);
         try (Swarm swarm = tls ? Swarm.tls(count, port + 1, root) : Swarm.plain(count, port + 1)) {
             NodeProcess n = hub();
             n.set("transport", "tls", tls ? "on" : "off");
@@ -289,13 +291,14 @@ class MeshBench {
                 cpuPercent(n, idle), idle.toSeconds(), load());
             long rss0 = rssKb(n.pid());
             long cpu0 = cpuTicks(n.pid());
-            swarm.dial(new InetSocketAddress("127.0.22.1", port), 16);
+            swarm.dial(new InetSocketAddress("127.0.22.1", port), inFlight);
             Waits.until(Duration.ofSeconds(180), () -> swarm.linked() >= count,
                 () -> swarm.linked() + " linked; " + swarm.failures());
             long cpu1 = cpuTicks(n.pid());
             double rate = count / swarm.dialSeconds();
-            System.out.printf(BenchScale.bench() + "%d %s links accepted in %.1f s: %.0f links/s, node CPU %.2f ms per link; %d dials"
-                + " failed and were repeated %s; %s%n", count, tls ? "TLS" : "plain", swarm.dialSeconds(), rate,
+            System.out.printf(BenchScale.bench() + "%d %s links accepted (%d handshakes in flight) in %.1f s: %.0f links/s, node"
+                + " CPU %.2f ms per link; %d dials failed and were repeated %s; %s%n", count, tls ? "TLS" : "plain", inFlight,
+                swarm.dialSeconds(), rate,
                 (cpu1 - cpu0) * 10.0 / count, swarm.failed(), swarm.failures(), load());
             // Warm up: the first minute still spends a few % of a core compiling the TLS path (C2).
             Waits.during(warmUp(), () -> true, () -> "");

@@ -12,8 +12,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -120,7 +118,7 @@ public class NettyTransport implements Transport {
     private final Set<NettyListener> listeners = ConcurrentHashMap.newKeySet();
     private final Gate gate = new Gate();
     /** Runs the TLS handshake's computations (signatures, key agreement) off the event loops, so pings stay on time. */
-    private final ExecutorService tlsTasks;
+    private final TlsWork tlsTasks;
     private final AtomicLong overCap = new AtomicLong();
     private volatile Settings settings;
     private volatile Tls tls;
@@ -150,9 +148,9 @@ public class NettyTransport implements Transport {
         int threads = Math.min(2, Runtime.getRuntime().availableProcessors());
         this.workers = new MultiThreadIoEventLoopGroup(threads,
             new DefaultThreadFactory("meshnode-transport-worker", true), io.handlerFactory());
-        this.tlsTasks = Executors.newFixedThreadPool(threads, new DefaultThreadFactory("meshnode-transport-tls", true));
+        this.tlsTasks = new TlsWork(threads, new DefaultThreadFactory("meshnode-transport-tls", true));
         if (s.tls()) {
-            tlsTasks.execute(() -> {
+            tlsTasks.execute(TlsWork.LAST, () -> {
                 try {
                     Tls.warmUp();
                 } catch (GeneralSecurityException | java.io.IOException | RuntimeException e) {
@@ -214,7 +212,7 @@ public class NettyTransport implements Transport {
         KeyPair keys = settings.tls() ? handler.identity() : null;
         Tls current = tls;
         if (keys != null && (current == null || !current.isFor(keys)) && !stopping) {
-            tlsTasks.execute(() -> {
+            tlsTasks.execute(TlsWork.FIRST, () -> {
                 try {
                     tls(keys);
                 } catch (GeneralSecurityException | RuntimeException e) {
@@ -319,8 +317,9 @@ public class NettyTransport implements Transport {
                     }
                 }
                 io.userTimeout(ch, s.tcpUserTimeout());
-                new NettyConnection(ids.incrementAndGet(), direction, ch, handler, s, NettyTransport.this, log, dial,
-                    engine, tlsTasks);
+                long id = ids.incrementAndGet();
+                new NettyConnection(id, direction, ch, handler, s, NettyTransport.this, log, dial, engine,
+                    tlsTasks.connection(id, ch::isOpen));
             }
         };
     }
