@@ -243,7 +243,7 @@ class MeshBench {
     @Test
     void heartbeatCpuForAThousandPeersAtOneSecond() throws Exception {
         int count = BenchScale.pick(1000, 50);
-        Duration measured = BenchScale.pick(Duration.ofSeconds(60), Duration.ofSeconds(3));
+        Duration measured = BenchScale.pick(Duration.ofSeconds(60), Duration.ofSeconds(2));
         try (Swarm swarm = Swarm.plain(count, port).listen()) {
             NodeProcess n = hub();
             n.set("transport", "tls", "off");
@@ -286,7 +286,7 @@ class MeshBench {
             n.set("mesh", "links.max", Integer.toString(count + 100)).set("mesh", "links.per.address", "8");
             n.start().awaitReady(Duration.ofSeconds(120));
             Waits.during(BenchScale.pick(Duration.ofSeconds(10), Duration.ofSeconds(1)), () -> true, () -> ""); // settle
-            Duration idle = BenchScale.pick(Duration.ofSeconds(30), Duration.ofSeconds(2));
+            Duration idle = BenchScale.pick(Duration.ofSeconds(30), Duration.ofSeconds(1));
             System.out.printf(BenchScale.bench() + "idle node, no links: CPU %.2f%% of one core over %d s; %s%n",
                 cpuPercent(n, idle), idle.toSeconds(), load());
             long rss0 = rssKb(n.pid());
@@ -304,7 +304,7 @@ class MeshBench {
             Waits.during(warmUp(), () -> true, () -> "");
             long rss1 = rssKb(n.pid());
             long pongs0 = swarm.pongs();
-            Duration measured = BenchScale.pick(Duration.ofSeconds(60), Duration.ofSeconds(3));
+            Duration measured = BenchScale.pick(Duration.ofSeconds(60), Duration.ofSeconds(2));
             double one = cpuPercent(n, measured);
             long pongs1 = swarm.pongs();
             System.out.printf(BenchScale.bench() + "%d %s links, ping every 1s: node CPU %.2f%% of one core over %d s; RSS"
@@ -316,9 +316,9 @@ class MeshBench {
             }
             n.set("heartbeat", "interval", "30s").set("heartbeat", "timeout", "10s").writeConfig();
             // the new schedule takes over
-            Waits.during(BenchScale.pick(Duration.ofSeconds(40), Duration.ofSeconds(2)), () -> true, () -> "");
+            Waits.during(BenchScale.pick(Duration.ofSeconds(40), Duration.ofSeconds(1)), () -> true, () -> "");
             long pongs = swarm.pongs();
-            Duration slow = BenchScale.pick(Duration.ofSeconds(120), Duration.ofSeconds(3));
+            Duration slow = BenchScale.pick(Duration.ofSeconds(120), Duration.ofSeconds(2));
             double thirty = cpuPercent(n, slow);
             System.out.printf(BenchScale.bench() + "%d %s links, ping every 30s: node CPU %.2f%% of one core over %d s; RSS"
                 + " %d MB; %d pongs; %d links lost so far %s; %s%n", count, tls ? "TLS" : "plain", thirty, slow.toSeconds(),
