@@ -8,8 +8,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Dictionary;
 import java.util.ArrayList;
+import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,10 +31,13 @@ import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.framework.Version;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.log.LogEntry;
+import org.osgi.service.log.LogReaderService;
 import org.osgi.util.tracker.ServiceTracker;
 
 import io.meshnode.api.mesh.Mesh;
@@ -330,9 +335,49 @@ class HotSwapTest {
     private void assertReformedWithoutFailures(Counts before) {
         Counts after = counts();
         assertEquals(before.lostSelf, after.lostSelf, () -> "the peers saw goodbyes, no failures: "
-            + peers.stream().map(p -> p.listen + " " + p.logLines("link to ", "@" + self + " ")).toList());
+            + peers.stream().map(p -> p.listen + " " + p.logLines("link to ", "@" + self + " ")).toList()
+            + linkLogs());
         assertEquals(before.betweenPeers, after.betweenPeers, "the links between the peers were not touched");
         assertTrue(livePeers().allMatch(p -> p.consecutiveFailures == 0), "no failure counted: " + mesh().peers());
+    }
+
+    /**
+     * For a failure's message: the last lines each side logged about each peer's link with this node (a peer's log
+     * file; this node's log service, which keeps its last 1,000 entries), so that a rare close is explained by the
+     * run that saw it (the peers' homes are gone with a CI run's workspace).
+     */
+    private String linkLogs() {
+        StringBuilder out = new StringBuilder();
+        for (PeerNode p : peers) {
+            out.append("\n--- ").append(p.listen).append(" logged about this node:");
+            List<String> theirs = p.logLines(self);
+            theirs.subList(Math.max(0, theirs.size() - 40), theirs.size()).forEach(l -> out.append("\n  ").append(l));
+            out.append("\n--- this node logged about ").append(p.listen).append(':');
+            nodeLog(p.listen).forEach(l -> out.append("\n  ").append(l));
+        }
+        return out.toString();
+    }
+
+    /** @return this node's last 40 log entries (oldest first) whose message contains {@code fragment} */
+    private List<String> nodeLog(String fragment) {
+        ServiceReference<LogReaderService> ref = context.getServiceReference(LogReaderService.class);
+        if (ref == null) {
+            return List.of("(no log reader service)");
+        }
+        try {
+            List<String> lines = new ArrayList<>();
+            Enumeration<LogEntry> entries = context.getService(ref).getLog(); // newest first
+            while (entries.hasMoreElements() && lines.size() < 40) {
+                LogEntry e = entries.nextElement();
+                if (e.getMessage() != null && e.getMessage().contains(fragment)) {
+                    lines.add(0, Instant.ofEpochMilli(e.getTime()) + " " + e.getLogLevel() + " "
+                        + (e.getBundle() == null ? "?" : e.getBundle().getSymbolicName()) + ": " + e.getMessage());
+                }
+            }
+            return lines;
+        } finally {
+            context.ungetService(ref);
+        }
     }
 
     /** {@code update} of a bundle to a rebuild of itself with a higher version. @return that version */
