@@ -1,7 +1,10 @@
 package io.meshnode.itest.mesh;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -340,6 +343,67 @@ class MeshBench {
         }
     }
 
+    /** The floor under {@link #aThousandPlainLinks()}: see {@link #theFloorWithoutTheMesh(boolean)}. */
+    @Test
+    void theHeartbeatFloorOfAThousandPlainLinks() throws Exception {
+        theFloorWithoutTheMesh(false);
+    }
+
+    /** The floor under {@link #aThousandAuthenticatedTlsLinks()}. */
+    @Test
+    void theHeartbeatFloorOfAThousandTlsLinks() throws Exception {
+        theFloorWithoutTheMesh(true);
+    }
+
+    /**
+     * The same swarm and measurement as {@link #aThousandLinks(boolean)} (1 s interval), against {@link HeartbeatFloor}
+     * instead of a node: the same Netty transport and JVM flags pinging every link from the channel's own event loop,
+     * nothing else. What the node's heartbeat could cost at best without the mesh thread and its hand-offs.
+     * {@code -Dbench.grain=<ms>} puts the floor's pings on a grid shared by all links (BENCHMARKS.md, "The floor").
+     */
+    private void theFloorWithoutTheMesh(boolean tls) throws Exception {
+        int count = Integer.getInteger("bench.links", BenchScale.pick(1000, 50));
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-XX:+UseSerialGC", "-Xms16m", "-Xmx256m", "-XX:-UsePerfData", "-XX:+ExitOnOutOfMemoryError"));
+        String extra = System.getProperty("bench.jvm", "").trim();
+        if (!extra.isEmpty()) {
+            command.addAll(List.of(extra.split(" +")));
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), HeartbeatFloor.class.getName(), "127.0.22.1",
+            Integer.toString(port), "1000", Long.toString(Long.getLong("bench.grain", 0))));
+        if (tls) {
+            Path dir = Files.createDirectories(root.resolve("floor"));
+            TestKey.create(dir);
+            command.add(dir.resolve("test-key.p12").toString());
+        }
+        Process floor = new ProcessBuilder(command).redirectError(root.resolve("floor-stderr.txt").toFile()).start();
+        try (Swarm swarm = tls ? Swarm.tls(count, port + 1, root) : Swarm.plain(count, port + 1)) {
+            String ready = new BufferedReader(new InputStreamReader(floor.getInputStream(), StandardCharsets.UTF_8)).readLine();
+            if (!"floor ready".equals(ready)) {
+                throw new IOException("the floor process did not start (" + ready + "): see " + root.resolve("floor-stderr.txt"));
+            }
+            long pid = floor.pid();
+            Waits.during(BenchScale.pick(Duration.ofSeconds(10), Duration.ofSeconds(1)), () -> true, () -> ""); // settle
+            long rss0 = rssKb(pid);
+            swarm.dial(new InetSocketAddress("127.0.22.1", port), Integer.getInteger("bench.inflight", 16));
+            Waits.until(Duration.ofSeconds(180), () -> swarm.linked() >= count,
+                () -> swarm.linked() + " linked; " + swarm.failures());
+            Waits.during(warmUp(), () -> true, () -> "");
+            long rss1 = rssKb(pid);
+            long pongs0 = swarm.pongs();
+            Duration measured = BenchScale.pick(Duration.ofSeconds(60), Duration.ofSeconds(2));
+            double one = cpuPercent(pid, measured);
+            System.out.printf(BenchScale.bench() + "floor (Netty alone, pings from each channel's event loop, grain %d ms):"
+                + " %d %s links, ping every 1s: process CPU %.2f%% of one core over %d s; RSS %d MB -> %d MB, %.1f KB per"
+                + " link; %.0f pongs/s; %d links lost; %s%n", Long.getLong("bench.grain", 0), count, tls ? "TLS" : "plain",
+                one, measured.toSeconds(), rss0 / 1024, rss1 / 1024, (rss1 - rss0) / (double) count,
+                (swarm.pongs() - pongs0) / (double) measured.toSeconds(), swarm.lost(), load());
+        } finally {
+            floor.destroy();
+            floor.waitFor();
+        }
+    }
+
     /** @return the warm-up before a heartbeat figure: {@code -Dbench.warmup} seconds (60; none in a smoke run) */
     private static Duration warmUp() {
         return Duration.ofSeconds(Long.getLong("bench.warmup", BenchScale.pick(60, 0)));
@@ -367,13 +431,17 @@ class MeshBench {
 
     /** Also prints the threads that used the most of it (the mesh thread, event loops, GC, JIT). */
     private static double cpuPercent(NodeProcess n, Duration over) throws IOException {
-        Map<String, Long> threads0 = threadTicks(n.pid());
-        long cpu0 = cpuTicks(n.pid());
+        return cpuPercent(n.pid(), over);
+    }
+
+    private static double cpuPercent(long pid, Duration over) throws IOException {
+        Map<String, Long> threads0 = threadTicks(pid);
+        long cpu0 = cpuTicks(pid);
         long t0 = System.nanoTime();
         Waits.during(over, () -> true, () -> "");
-        long cpu1 = cpuTicks(n.pid());
+        long cpu1 = cpuTicks(pid);
         double seconds = (System.nanoTime() - t0) / 1e9;
-        Map<String, Long> threads1 = threadTicks(n.pid());
+        Map<String, Long> threads1 = threadTicks(pid);
         threads1.replaceAll((name, ticks) -> ticks - threads0.getOrDefault(name, 0L));
         System.out.println(BenchScale.bench() + "  busiest threads (% of one core): " + threads1.entrySet().stream()
             .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(6)

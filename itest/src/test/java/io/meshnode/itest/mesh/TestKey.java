@@ -56,6 +56,11 @@ final class TestKey {
         context.init(kmf.getKeyManagers(), new TrustManager[] {new TrustAny()}, null);
     }
 
+    /** @return the key {@link #create} stored in {@code store} (for another process) */
+    static TestKey open(Path store) throws IOException, GeneralSecurityException {
+        return load(store);
+    }
+
     private static TestKey load(Path store) throws IOException, GeneralSecurityException {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(store)) {

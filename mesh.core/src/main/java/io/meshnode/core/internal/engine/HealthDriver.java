@@ -23,6 +23,8 @@ final class HealthDriver {
     static final long RECHECK_MILLIS = 5_000;
 
     private final Scheduler clock;
+    /** The links' checks, grouped so that links due within the same few milliseconds share one wake-up. */
+    private final CoarseTimers timers;
     private final Logger log;
     private final Plugins plugins;
     private final LinkIo io;
@@ -35,6 +37,7 @@ final class HealthDriver {
     HealthDriver(Scheduler clock, Logger log, Plugins plugins, LinkIo io, PeerTable table, PeerReporter reporter,
         LongSupplier nonces) {
         this.clock = clock;
+        this.timers = new CoarseTimers(clock);
         this.log = log;
         this.plugins = plugins;
         this.io = io;
@@ -105,7 +108,7 @@ final class HealthDriver {
     }
 
     private void schedule(Link l, long delay) {
-        l.healthTimer = clock.schedule(() -> assess(l), delay);
+        l.healthTimer = timers.schedule(() -> assess(l), delay);
     }
 
     private void assess(Link l) {
@@ -121,7 +124,7 @@ final class HealthDriver {
         if (monitor == null) {
             return; // resumed by servicesChanged() when a monitor is bound again
         }
-        long now = clock.now();
+        long now = timers.now(); // the links checked together are judged at one time and stay together
         // To a monitor that took over a live link, the link looks as if it had connected then: it judges no
         // silence that fell under its predecessor's (possibly much slower) schedule.
         long since = Math.max(l.connectedAt, l.monitoredSince);

@@ -26,6 +26,14 @@ public interface Scheduler {
     /** Runs a task on the mesh thread after a delay. */
     Task schedule(Runnable task, long delayMillis);
 
+    /**
+     * Runs a task on the mesh thread once {@link #now()} has reached {@code atMillis}: unlike a delay counted from a
+     * {@code now()} truncated to the millisecond, tasks given the same time run together.
+     */
+    default Task scheduleAt(Runnable task, long atMillis) {
+        return schedule(task, atMillis - now());
+    }
+
     /** @return {@code true} when called on the mesh thread */
     boolean inThread();
 }

@@ -58,6 +58,17 @@ public final class ExecutorScheduler implements Scheduler {
         return () -> f.cancel(false);
     }
 
+    @Override
+    public Task scheduleAt(Runnable task, long atMillis) {
+        if (executor.isShutdown()) {
+            return () -> {};
+        }
+        // In nanoseconds: the moment now() turns atMillis, whatever fraction of a millisecond this call was made at.
+        long delay = Math.max(0, TimeUnit.MILLISECONDS.toNanos(atMillis) - System.nanoTime());
+        ScheduledFuture<?> f = executor.schedule(guarded(task), delay, TimeUnit.NANOSECONDS);
+        return () -> f.cancel(false);
+    }
+
     private Runnable guarded(Runnable task) {
         return () -> {
             try {

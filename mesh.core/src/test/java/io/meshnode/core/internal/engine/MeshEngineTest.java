@@ -528,7 +528,8 @@ class MeshEngineTest {
         b.start(peers(a), "1s");
         clock.advance(100);
         net.silence(b.listen);
-        clock.advance(30_100); // the second ping goes unanswered
+        // the second ping (due after 30 s, at most 5 % later: CoarseTimers) goes unanswered
+        clock.advance(30_000 + 30_000 / CoarseTimers.LATENESS_DIVISOR + 100);
         net.unsilence(b.listen);
         assertEquals(1, a.peer(b).missedPings);
         List<LinkObservation> seen = new ArrayList<>();
