@@ -17,6 +17,11 @@ import org.osgi.annotation.versioning.ConsumerType;
  * from {@code now}, never by catching up on missed ticks, so a node that was frozen does not send a
  * burst of pings when it resumes.
  * <p>
+ * The mesh asks again at the decision's {@code nextCheckAt}, never earlier, and for a check half a second or more
+ * ahead possibly a little later: such checks of all links are grouped onto a grid of at most a twentieth of the wait
+ * (so at most 5 % late: 50 ms for a check a second ahead), so that many links share one wake-up of the mesh thread.
+ * The {@code now} passed to the checks of one group is the same for all of them.
+ * <p>
  * A monitor whose settings change while it is bound (its configuration edited live) says so by changing its
  * service properties, as Declarative Services does for a component whose configuration is modified: the mesh then
  * assesses every live link again at once, so a shorter interval or timeout applies immediately. A monitor that
