@@ -9,7 +9,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -87,6 +86,8 @@ public class MeshComponent implements Mesh, Messaging, Bans {
     // Optional: without it the mesh runs from its configuration, only connect/disconnect say they cannot write it.
     private volatile ConfigurationAdmin configAdmin;
     private volatile Membership membership;
+    /** The goodbyes {@link #deactivate()} sent on every link: written, or given up at the transport's close deadline. */
+    private volatile CompletableFuture<Void> stopGoodbyes = CompletableFuture.completedFuture(null);
 
     @Activate
     public MeshComponent(BundleContext context, @Reference(service = LoggerFactory.class) Logger log, MeshConfig config,
@@ -174,6 +175,7 @@ public class MeshComponent implements Mesh, Messaging, Bans {
         try {
             gateway.stop(() -> {
                 engine.stop(restarting);
+                stopGoodbyes = engine.farewell();
                 state.saveNow(engine.save());
             }, STOP_SECONDS);
         } catch (ExecutionException | TimeoutException e) {
@@ -239,16 +241,19 @@ public class MeshComponent implements Mesh, Messaging, Bans {
         // When the whole node stops, the transport usually stops before this bundle: the goodbye then says
         // "shutting down" (a failure for nobody, and no promise to reconnect), and the mesh stops here.
         boolean nodeStops = none && !RestartMarker.nodeStaysUp(context);
-        FutureTask<CompletableFuture<Void>> task = new FutureTask<>(() -> {
-            if (nodeStops) {
-                engine.stop(false);
-                return engine.farewell();
-            }
-            return engine.release(leaving);
-        });
-        gateway.post(task);
+        // Once this component is deactivated (SCR unbinds its references after deactivate), the mesh thread runs
+        // no more tasks: the goodbyes are the ones deactivate sent on every link, and they are all there is to wait for.
+        CompletableFuture<CompletableFuture<Void>> goodbyes = gateway.stopped()
+            ? CompletableFuture.completedFuture(stopGoodbyes)
+            : gateway.submit(() -> {
+                if (nodeStops) {
+                    engine.stop(false);
+                    return engine.farewell();
+                }
+                return engine.release(leaving);
+            });
         try {
-            task.get(1, TimeUnit.SECONDS).get(1, TimeUnit.SECONDS);
+            goodbyes.get(1, TimeUnit.SECONDS).get(1, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {

@@ -74,6 +74,28 @@ final class MeshGateway {
         return result;
     }
 
+    /**
+     * Runs {@code task} on the mesh thread without waiting for it.
+     *
+     * @return completes with the task's result; at once and exceptionally ("the mesh is stopped") once the mesh
+     *         has stopped, so that nobody waits for a task that will never run
+     */
+    <T> CompletableFuture<T> submit(Callable<T> task) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        if (stopped) {
+            result.completeExceptionally(new IllegalStateException("the mesh is stopped"));
+            return result;
+        }
+        scheduler.execute(() -> {
+            try {
+                result.complete(task.call());
+            } catch (Exception e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
+    }
+
     /** Posts {@code task} to the mesh thread, if the mesh still runs. */
     void post(Runnable task) {
         if (!stopped) {
