@@ -53,11 +53,10 @@ final class MeshGateway {
 
     /** Runs {@code task} on the mesh thread; the returned stage completes with the stage {@code task} returns. */
     <T> CompletionStage<T> async(Supplier<CompletionStage<T>> task) {
-        CompletableFuture<T> result = new CompletableFuture<>();
         if (stopped) {
-            result.completeExceptionally(new IllegalStateException("the mesh is stopped"));
-            return result;
+            return refused();
         }
+        CompletableFuture<T> result = new CompletableFuture<>();
         scheduler.execute(() -> {
             try {
                 task.get().whenComplete((v, e) -> {
@@ -81,11 +80,10 @@ final class MeshGateway {
      *         has stopped, so that nobody waits for a task that will never run
      */
     <T> CompletableFuture<T> submit(Callable<T> task) {
-        CompletableFuture<T> result = new CompletableFuture<>();
         if (stopped) {
-            result.completeExceptionally(new IllegalStateException("the mesh is stopped"));
-            return result;
+            return refused();
         }
+        CompletableFuture<T> result = new CompletableFuture<>();
         scheduler.execute(() -> {
             try {
                 result.complete(task.call());
@@ -121,6 +119,10 @@ final class MeshGateway {
         } finally {
             stopped = true;
         }
+    }
+
+    private static <T> CompletableFuture<T> refused() {
+        return CompletableFuture.failedFuture(new IllegalStateException("the mesh is stopped"));
     }
 
     private void checkRunning() {
