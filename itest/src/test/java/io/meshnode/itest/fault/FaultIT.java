@@ -539,7 +539,6 @@ class FaultIT {
         return times;
     }
 
-    /** The "rtt last" a node's console shows for a peer, in ms. */
     /** @return {@code from}'s last RTT to {@code to} once it shows the 200 ms delay; fails after five intervals and 5 s */
     private static double awaitDelayedRtt(LabNode from, LabNode to) {
         double[] last = {-1};
@@ -554,6 +553,7 @@ class FaultIT {
         return last[0];
     }
 
+    /** The "rtt last" a node's console shows for a peer, in ms. */
     private static double rttLast(LabNode n, LabNode peer) throws IOException {
         for (String line : n.command("mesh:peer " + peer.listen, Duration.ofSeconds(10))) {
             Matcher m = Pattern.compile("rtt last\\s+([0-9.]+) ms").matcher(line);
